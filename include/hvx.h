@@ -1,0 +1,13 @@
+/* hvx - move virtual machines between Xen and Hyper-V.
+ *
+ * Umbrella header: include this one.  Link with `pkg-config --libs hvx`.
+ */
+#ifndef HVX_H
+#define HVX_H
+
+#include <hvx/version.h>
+#include <hvx/error.h>
+#include <hvx/image.h>
+#include <hvx/convert.h>
+
+#endif /* HVX_H */

@@ -1,0 +1,11 @@
+/* hvx - the formats compiled in.  Add a driver here and in Makefile.am. */
+#include "config.h"
+
+#include "internal.h"
+
+extern const struct hvx_driver hvx_driver_raw;
+
+const struct hvx_driver *const hvx_drivers[] = {
+  &hvx_driver_raw, /* last: it accepts anything, with the lowest score */
+  NULL,
+};

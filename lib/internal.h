@@ -1,0 +1,210 @@
+/* hvx - internal interfaces shared by lib/ and formats/.  Not installed. */
+#ifndef HVX_INTERNAL_H
+#define HVX_INTERNAL_H
+
+#include <errno.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "hvx.h"
+
+#define HVX_API __attribute__((visibility("default")))
+#define HVX_PRINTF(f, a) __attribute__((format(printf, f, a)))
+
+/* ---- errors (lib/errors.c) ---------------------------------------- */
+
+/* hvx_set_error: record ERRNUM and a formatted message as the calling
+ * thread's last error.  Always returns -1 so callers can
+ * `return hvx_set_error(...)`. */
+int hvx_set_error(int errnum, const char *fmt, ...) HVX_PRINTF(2, 3);
+
+/* hvx_prefix_error: put "PREFIX: " in front of the current message, for
+ * adding context as an error travels up (e.g. the backing file name). */
+void hvx_prefix_error(const char *fmt, ...) HVX_PRINTF(1, 2);
+
+/* ---- files (lib/io.c) ---------------------------------------------- */
+
+struct hvx_file {
+  int fd;
+  bool writable;
+  char *path;
+};
+
+/* Open PATH; WRITE for read-write.  CREATE makes a new file (O_EXCL). */
+int hvx_file_open(struct hvx_file *f, const char *path, bool write,
+                  bool create);
+void hvx_file_close(struct hvx_file *f);
+/* The current size of the file, or -1. */
+int64_t hvx_file_size(struct hvx_file *f);
+/* Read exactly COUNT bytes at OFFSET; a short read is EBADMSG naming
+ * WHAT ("qcow2 header", ...) since it means the file is truncated. */
+int hvx_file_pread(struct hvx_file *f, void *buf, size_t count,
+                   uint64_t offset, const char *what);
+/* Read up to COUNT bytes; bytes past end of file read as zeros. */
+int hvx_file_pread_zerofill(struct hvx_file *f, void *buf, size_t count,
+                            uint64_t offset);
+int hvx_file_pwrite(struct hvx_file *f, const void *buf, size_t count,
+                    uint64_t offset);
+int hvx_file_truncate(struct hvx_file *f, uint64_t size);
+/* Make the range read as zeros, punching a hole where possible. */
+int hvx_file_punch(struct hvx_file *f, uint64_t offset, uint64_t length);
+int hvx_file_sync(struct hvx_file *f);
+
+/* ---- format options (lib/options.c) -------------------------------- */
+
+/* A parsed "k=v,k=v" string.  Drivers take the keys they know with
+ * hvx_opts_take*; hvx_opts_check_all_taken then rejects the rest. */
+struct hvx_opt {
+  char *key, *value;
+  bool taken;
+};
+struct hvx_opts {
+  struct hvx_opt *v;
+  size_t n;
+};
+int hvx_opts_parse(struct hvx_opts *o, const char *s);
+void hvx_opts_free(struct hvx_opts *o);
+/* The value of KEY or NULL; marks it taken. */
+const char *hvx_opts_take(struct hvx_opts *o, const char *key);
+/* A size value with optional K/M/G/T suffix into *OUT (untouched if the
+ * key is absent).  Returns 0, or -1 with EINVAL. */
+int hvx_opts_take_size(struct hvx_opts *o, const char *key, uint64_t *out);
+int hvx_opts_check_all_taken(struct hvx_opts *o, const char *format);
+
+/* ---- the format-driver interface (lib/driver.c) -------------------- */
+
+struct hvx_image;
+
+struct hvx_driver {
+  const char *name;
+  const char *alias; /* another accepted name, or NULL */
+
+  /* Score how sure the driver is that F holds its format: 0 = not mine,
+   * 100 = certain (magic and checksums verified).  HEAD holds the first
+   * HEADLEN bytes (up to 64 KiB; less for a short file), FILESIZE the
+   * file's size.  May read more of F.  -1 on I/O error. */
+  int (*probe)(struct hvx_file *f, const uint8_t *head, size_t headlen,
+               uint64_t filesize);
+
+  /* Open IMG->file (already opened): validate the metadata, set
+   * IMG->size and IMG->priv.  Open the backing file, if any, through
+   * hvx_open_backing. */
+  int (*open)(struct hvx_image *img);
+
+  /* Lay out a new, empty image of SIZE in IMG->file (freshly created,
+   * empty) taking its options from OPTS, then leave IMG open as `open`
+   * would.  NULL: the format cannot be created. */
+  int (*create)(struct hvx_image *img, uint64_t size, struct hvx_opts *opts);
+
+  /* Extent at OFFSET, as hvx_block_status (already range-checked and
+   * clipped to the virtual size).  NULL: everything is allocated data. */
+  int (*block_status)(struct hvx_image *img, uint64_t offset,
+                      uint64_t length, uint64_t *pnum, unsigned *flags);
+
+  /* Read/write within the virtual size (already range-checked). */
+  int (*pread)(struct hvx_image *img, void *buf, size_t count,
+               uint64_t offset);
+  int (*pwrite)(struct hvx_image *img, const void *buf, size_t count,
+                uint64_t offset); /* NULL: read-only format */
+  /* Make a range read as zeros.  NULL: the core writes zero buffers. */
+  int (*zero)(struct hvx_image *img, uint64_t offset, uint64_t length,
+              unsigned flags);
+  /* Write a whole, aligned compressed unit (qcow2 -c); NULL if none. */
+  int (*pwrite_compressed)(struct hvx_image *img, const void *buf,
+                           size_t count, uint64_t offset);
+  int (*flush)(struct hvx_image *img);
+  /* Report problems through hvx_report_problem; return their count. */
+  int (*check)(struct hvx_image *img, hvx_problem_fn fn, void *opaque);
+  /* Emit format-specific info pairs through FN. */
+  void (*info)(struct hvx_image *img, hvx_info_fn fn, void *opaque);
+  /* Free IMG->priv (flush already done by the core). */
+  void (*close)(struct hvx_image *img);
+
+  /* Largest granularity the engine should write in (cluster/block
+   * size) and the unit compressed writes need; 0 = any. */
+  uint32_t (*write_granularity)(struct hvx_image *img);
+};
+
+struct hvx_image {
+  const struct hvx_driver *drv;
+  struct hvx_file file;
+  char *filename;
+  unsigned flags;       /* HVX_OPEN_* */
+  uint64_t size;        /* virtual size */
+  void *priv;           /* the driver's state */
+  struct hvx_image *backing;
+  struct hvx_image *child; /* the image this one is backing for, or NULL */
+  int depth;            /* 0 for the top image, +1 per backing level */
+};
+
+/* Open PATH as hvx_open does; CHILD is the image it backs (or NULL). */
+struct hvx_image *hvx_open_internal(const char *path, const char *format,
+                                    unsigned flags, struct hvx_image *child);
+
+/* The drivers compiled in, NULL-terminated, in probe order. */
+extern const struct hvx_driver *const hvx_drivers[];
+const struct hvx_driver *hvx_find_driver(const char *name);
+
+/* Write a compressed unit through the driver (range-checked). */
+int hvx_pwrite_compressed(struct hvx_image *img, const void *buf,
+                          size_t count, uint64_t offset);
+
+/* Longest backing chain hvx follows. */
+#define HVX_MAX_BACKING_DEPTH 32
+
+/* hvx_open_backing: open NAME (as written in IMG's metadata) as IMG's
+ * backing file with FORMAT (NULL to probe), applying the safety rules:
+ * no protocol names, relative to IMG's directory, depth limit, no
+ * cycles.  With HVX_OPEN_NO_BACKING it does nothing and returns 0.
+ * On success sets IMG->backing. */
+int hvx_open_backing(struct hvx_image *img, const char *name,
+                     const char *format);
+
+/* Read from IMG's backing file, zeros where there is none or it is
+ * shorter than the range. */
+int hvx_read_backing(struct hvx_image *img, void *buf, size_t count,
+                     uint64_t offset);
+
+/* Report a problem from a driver's check: calls FN if set, returns 1 so
+ * a driver can write `problems += hvx_report_problem(...)`. */
+int hvx_report_problem(hvx_problem_fn fn, void *opaque, int kind,
+                       uint64_t offset, const char *fmt, ...)
+  HVX_PRINTF(5, 6);
+
+/* ---- digests (lib/verify.c) ---------------------------------------- */
+
+typedef struct evp_md_ctx_st EVP_MD_CTX;
+EVP_MD_CTX *hvx_digest_begin(const char *algo);
+int hvx_digest_zeros(EVP_MD_CTX *ctx, uint64_t len);
+/* Finish CTX into lowercase hex in OUT (does not free CTX). */
+int hvx_digest_end(EVP_MD_CTX *ctx, char *out, size_t outlen);
+
+/* ---- small helpers (lib/util.c) ------------------------------------ */
+
+/* True if the COUNT bytes at BUF are all zero. */
+bool hvx_is_zero(const void *buf, size_t count);
+/* Allocate; on failure set ENOMEM naming WHAT and return NULL. */
+void *hvx_malloc(size_t size, const char *what);
+void *hvx_calloc(size_t n, size_t size, const char *what);
+/* Page-aligned allocation (for O_DIRECT-friendly buffers). */
+void *hvx_aligned_alloc(size_t size, const char *what);
+char *hvx_strdup(const char *s);
+/* Parse a whole decimal/hex number; -1 on junk. */
+int hvx_parse_u64(const char *s, uint64_t *out);
+
+static inline bool hvx_is_pow2(uint64_t x) { return x && !(x & (x - 1)); }
+static inline uint64_t hvx_round_up(uint64_t x, uint64_t align)
+{
+  return (x + align - 1) / align * align;
+}
+static inline uint64_t hvx_div_round_up(uint64_t x, uint64_t d)
+{
+  return x / d + (x % d != 0);
+}
+static inline uint64_t hvx_min_u64(uint64_t a, uint64_t b)
+{
+  return a < b ? a : b;
+}
+
+#endif /* HVX_INTERNAL_H */

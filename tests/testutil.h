@@ -1,0 +1,63 @@
+/* hvx tests - helpers shared by the cmocka unit tests. */
+#ifndef HVX_TESTUTIL_H
+#define HVX_TESTUTIL_H
+
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "internal.h"
+
+/* A fresh scratch directory per test program, removed at exit. */
+static char test_dir[64];
+
+static void remove_test_dir(void)
+{
+  char cmd[128];
+  snprintf(cmd, sizeof cmd, "rm -rf '%s'", test_dir);
+  if (system(cmd) != 0)
+    fprintf(stderr, "could not remove %s\n", test_dir);
+}
+
+static inline const char *test_path(const char *name)
+{
+  static char buf[8][256];
+  static int next;
+  char *p = buf[next++ % 8];
+
+  if (!test_dir[0]) {
+    strcpy(test_dir, "/tmp/hvx-test-XXXXXX");
+    if (!mkdtemp(test_dir))
+      abort();
+    atexit(remove_test_dir);
+  }
+  snprintf(p, 256, "%s/%s", test_dir, name);
+  return p;
+}
+
+/* Assert that the last hvx error has code ERRNUM and its message
+ * contains NEEDLE. */
+#define assert_hvx_error(errnum, needle) \
+  do { \
+    assert_int_equal(hvx_errno(), (errnum)); \
+    if (!strstr(hvx_error(), (needle))) \
+      fail_msg("error message '%s' lacks '%s'", hvx_error(), (needle)); \
+  } while (0)
+
+/* Fill BUF with a deterministic pattern that depends on OFFSET. */
+static inline void fill_pattern(uint8_t *buf, size_t n, uint64_t offset)
+{
+  for (size_t i = 0; i < n; i++) {
+    uint64_t x = (offset + i) * 0x9E3779B97F4A7C15ull;
+    buf[i] = (uint8_t)(x >> 56) | 1;
+  }
+}
+
+#endif /* HVX_TESTUTIL_H */

@@ -1,0 +1,57 @@
+#!/bin/sh
+# The examples (examples/*.c built as check programs, examples/*.py) run
+# on a generated image; qemu-img and sha256sum judge their output, and
+# the C and Python versions must print the same.
+. "${top_srcdir:-.}/tests/lib.sh"
+. "$top_srcdir/tests/pylib.sh"
+require qemu-img
+require sha256sum
+find_python ctypes
+python_env
+EX=${top_builddir:-.}/examples
+PYEX=$top_srcdir/examples
+
+mkpattern "$T/disk.raw" 4
+want_sum=$(sha256sum "$T/disk.raw" | cut -d' ' -f1)
+
+# The source: qcow2 when this libhvx reads it, else raw.
+qemu-img convert -f raw -O qcow2 "$T/disk.raw" "$T/disk.qcow2"
+if "$HVX" info "$T/disk.qcow2" 2>/dev/null | grep -Eq '^format +qcow2$'; then
+  src=$T/disk.qcow2 qfmt=qcow2
+else
+  src=$T/disk.raw qfmt=raw
+fi
+vsize=$(qemu-img info --output=json -f "$qfmt" "$src" |
+        sed -n 's/^ *"virtual-size": *\([0-9]*\).*/\1/p')
+[ -n "$vsize" ] || fail "no virtual size from qemu-img info"
+
+# -- image info --
+for ex in "$EX/image-info" "$PY $PYEX/image_info.py"; do
+  $ex "$src" >"$T/info.out" || fail "$ex exited $?"
+  grep -Eq "^format +$qfmt\$" "$T/info.out" || fail "$ex: format is not $qfmt"
+  grep -Eq "^virtual_size +$vsize\$" "$T/info.out" ||
+    fail "$ex: virtual_size differs from qemu-img's $vsize"
+  grep -Eq '^check +clean$' "$T/info.out" || fail "$ex: check not clean"
+  mv "$T/info.out" "$T/info.$(basename "${ex##* }")"
+done
+cmp "$T/info.image-info" "$T/info.image_info.py" ||
+  fail "C and Python image-info examples print different things"
+expect_fail 1 'missing.img' "$EX/image-info" "$T/missing.img"
+expect_fail 1 'missing.img' $PY "$PYEX/image_info.py" "$T/missing.img"
+
+# -- convert with progress --
+for ex in "$EX/convert-progress" "$PY $PYEX/convert_progress.py"; do
+  out=$T/out-$(basename "${ex##* }").raw
+  $ex "$src" "$out" raw >"$T/conv.out" 2>"$T/conv.err" ||
+    { cat "$T/conv.err" >&2; fail "$ex exited $?"; }
+  qemu-img compare -f "$qfmt" -F raw "$src" "$out" >/dev/null ||
+    fail "$ex: qemu-img compare: the copy differs"
+  [ "$(cat "$T/conv.out")" = "sha256 $want_sum" ] ||
+    fail "$ex: printed '$(cat "$T/conv.out")', sha256sum says $want_sum"
+  [ "$(tail -n 1 "$T/conv.err")" = "progress 100%" ] ||
+    fail "$ex: progress did not end at 100%"
+  [ "$(grep -c '^progress' "$T/conv.err")" -ge 2 ] ||
+    fail "$ex: too few progress lines"
+  expect_fail 1 'exists' $ex "$src" "$out" raw
+done
+echo "ok"

@@ -21,7 +21,7 @@ PACKAGES=(
   libxen-dev libssl-dev zlib1g-dev libcmocka-dev
   qemu-utils libvhdi-utils libqcow-utils
   python3 python3-pytest
-  clang libclang-rt-14-dev
+  clang libclang-rt-14-dev valgrind
 )
 
 install_deps() {

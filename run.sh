@@ -21,6 +21,7 @@ PACKAGES=(
   libxen-dev libssl-dev zlib1g-dev libcmocka-dev
   qemu-utils libvhdi-utils libqcow-utils
   python3 python3-pytest
+  clang libclang-rt-14-dev valgrind
 )
 
 install_deps() {
@@ -105,6 +106,8 @@ test_all() {
   export HVX_STRICT=1
   build "$SRC/build/normal" --enable-werror
   run_suite "$SRC/build/normal" || rc=1
+  # A short fuzzing run of every parser (tests/fuzz/README.md).
+  make -s -C "$SRC/build/normal" fuzz FUZZ_SECONDS="${FUZZ_SECONDS:-15}" || rc=1
   build "$SRC/build/asan" --enable-sanitizers
   ASAN_OPTIONS=detect_leaks=1 run_suite "$SRC/build/asan" || rc=1
   summarize "$SRC/build/normal/test-suite.log" "$SRC/build/asan/test-suite.log" || rc=1

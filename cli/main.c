@@ -17,6 +17,7 @@ static const struct {
   { "check", cmd_check, "check an image's structure" },
   { "compare", cmd_compare, "compare the contents of two images" },
   { "digest", cmd_digest, "digest an image's virtual content" },
+  { "formats", cmd_formats, "list the image formats this build supports" },
 };
 
 #define N_COMMANDS (sizeof commands / sizeof commands[0])
@@ -74,6 +75,14 @@ int cli_output_mode(const char *arg)
     return 0;
   cli_fail("unknown output format '%s' (use human or json)", arg);
   return -1;
+}
+
+int cmd_formats(int argc, char **argv)
+{
+  (void)argc; (void)argv;
+  for (int i = 0; i < hvx_format_count(); i++)
+    printf("%s\n", hvx_format_name(i));
+  return 0;
 }
 
 int main(int argc, char **argv)

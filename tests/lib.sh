@@ -2,6 +2,11 @@
 set -eu
 
 : "${HVX:=${top_builddir:-.}/hvx}"
+# A sanitizer report must not look like an ordinary error exit (1).
+ASAN_OPTIONS="exitcode=99:${ASAN_OPTIONS:-}"
+UBSAN_OPTIONS="halt_on_error=1:print_stacktrace=1:exitcode=99:${UBSAN_OPTIONS:-}"
+export ASAN_OPTIONS UBSAN_OPTIONS
+
 T=$(mktemp -d /tmp/hvx-sh-XXXXXX)
 trap 'rm -rf "$T"' EXIT
 

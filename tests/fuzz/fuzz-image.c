@@ -1,0 +1,107 @@
+/* hvx fuzz target: one image parser, chosen at build time with
+ * -DFUZZ_FORMAT="qcow2" (or at run time with HVX_FUZZ_FORMAT).
+ *
+ * Each input is opened as an image of that format, its metadata read,
+ * its block status walked, every extent read and a check run: every
+ * path a hostile file can reach.  Built two ways:
+ *   - with clang -fsanitize=fuzzer: a libFuzzer (or AFL++) target;
+ *   - without: a replay program, `fuzz-image FILE...`, used by the test
+ *     suite to run the committed corpus and every past crash.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+#include <hvx.h>
+
+#ifndef FUZZ_FORMAT
+#define FUZZ_FORMAT NULL
+#endif
+
+/* Bounds on the work one input may cause, so a huge (valid) virtual
+ * size is walked quickly instead of timing out the fuzzer.  Hangs that
+ * remain inside these bounds are real. */
+#define MAX_EXTENTS 20000
+#define MAX_READ (16u << 20)
+
+static void ignore_info(void *o, const char *k, const char *v)
+{
+  (void)o; (void)k; (void)v;
+}
+
+static void ignore_problem(void *o, int kind, uint64_t off, const char *m)
+{
+  (void)o; (void)kind; (void)off; (void)m;
+}
+
+static void exercise(const char *path, const char *format)
+{
+  static uint8_t buf[1 << 20];
+  hvx_image *img = hvx_open(path, format, HVX_OPEN_NO_BACKING);
+  uint64_t off = 0, size, readbytes = 0;
+  char digest[129];
+
+  if (!img)
+    return;
+  hvx_image_info(img, ignore_info, NULL);
+  size = (uint64_t)hvx_image_size(img);
+  for (int n = 0; n < MAX_EXTENTS && off < size; n++) {
+    uint64_t pnum;
+    unsigned flags;
+    if (hvx_block_status(img, off, size - off, &pnum, &flags) < 0)
+      break;
+    if (!(flags & HVX_BS_ZERO) && readbytes < MAX_READ) {
+      size_t c = pnum < sizeof buf ? (size_t)pnum : sizeof buf;
+      if (hvx_pread(img, buf, c, off) == 0)
+        readbytes += c;
+    }
+    off += pnum;
+  }
+  hvx_check(img, ignore_problem, NULL);
+  /* A small image is digested whole, exercising every read path. */
+  if (size <= (64u << 20))
+    hvx_digest(img, "sha256", digest, sizeof digest);
+  hvx_close(img);
+}
+
+static const char *format_name(void)
+{
+  const char *env = getenv("HVX_FUZZ_FORMAT");
+  return env ? env : FUZZ_FORMAT;
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+  static int fd = -1;
+  char path[64];
+
+  /* An in-memory file: hvx opens paths, and /proc/self/fd gives one. */
+  if (fd < 0 && (fd = memfd_create("hvx-fuzz", 0)) < 0)
+    abort();
+  if (ftruncate(fd, 0) < 0 || pwrite(fd, data, size, 0) != (ssize_t)size)
+    abort();
+  snprintf(path, sizeof path, "/proc/self/fd/%d", fd);
+  exercise(path, format_name());
+  return 0;
+}
+
+#ifndef HVX_LIBFUZZER
+int main(int argc, char **argv)
+{
+  if (argc < 2) {
+    fprintf(stderr, "usage: HVX_FUZZ_FORMAT=FMT fuzz-image FILE...\n");
+    return 2;
+  }
+  for (int i = 1; i < argc; i++)
+    exercise(argv[i], format_name());
+  printf("%d inputs replayed\n", argc - 1);
+  return 0;
+}
+#endif

@@ -16,7 +16,7 @@ want_sum=$(sha256sum "$T/disk.raw" | cut -d' ' -f1)
 
 # The source: qcow2 when this libhvx reads it, else raw.
 qemu-img convert -f raw -O qcow2 "$T/disk.raw" "$T/disk.qcow2"
-if "$HVX" info "$T/disk.qcow2" 2>/dev/null | grep -Eq '^format +qcow2$'; then
+if "$HVX" formats | grep -qx qcow2; then
   src=$T/disk.qcow2 qfmt=qcow2
 else
   src=$T/disk.raw qfmt=raw
@@ -26,7 +26,7 @@ vsize=$(qemu-img info --output=json -f "$qfmt" "$src" |
 [ -n "$vsize" ] || fail "no virtual size from qemu-img info"
 
 # -- image info --
-for ex in "$EX/image-info" "$PY $PYEX/image_info.py"; do
+for ex in "$EX/image-info" "run_py $PYEX/image_info.py"; do
   $ex "$src" >"$T/info.out" || fail "$ex exited $?"
   grep -Eq "^format +$qfmt\$" "$T/info.out" || fail "$ex: format is not $qfmt"
   grep -Eq "^virtual_size +$vsize\$" "$T/info.out" ||
@@ -37,10 +37,10 @@ done
 cmp "$T/info.image-info" "$T/info.image_info.py" ||
   fail "C and Python image-info examples print different things"
 expect_fail 1 'missing.img' "$EX/image-info" "$T/missing.img"
-expect_fail 1 'missing.img' $PY "$PYEX/image_info.py" "$T/missing.img"
+expect_fail 1 'missing.img' run_py "$PYEX/image_info.py" "$T/missing.img"
 
 # -- convert with progress --
-for ex in "$EX/convert-progress" "$PY $PYEX/convert_progress.py"; do
+for ex in "$EX/convert-progress" "run_py $PYEX/convert_progress.py"; do
   out=$T/out-$(basename "${ex##* }").raw
   $ex "$src" "$out" raw >"$T/conv.out" 2>"$T/conv.err" ||
     { cat "$T/conv.err" >&2; fail "$ex exited $?"; }

@@ -20,7 +20,7 @@ done
 # No cache in the (maybe read-only) source tree; a leaked image handle
 # or an exception lost in a callback or destructor is an error.
 set +e
-"$PY" -m pytest -q -rs -p no:cacheprovider \
+run_py -m pytest -q -rs -p no:cacheprovider \
   --rootdir="$top_srcdir/bindings/python" \
   -W error::ResourceWarning \
   -W error::pytest.PytestUnraisableExceptionWarning \

@@ -20,7 +20,7 @@ PACKAGES=(
   build-essential autoconf automake libtool pkg-config
   libxen-dev libssl-dev zlib1g-dev libcmocka-dev
   qemu-utils libvhdi-utils libqcow-utils
-  python3 python3-pytest python3-pip groff-base
+  python3 python3-pytest python3-pip python3-mypy groff-base
   clang libclang-rt-14-dev valgrind
 )
 

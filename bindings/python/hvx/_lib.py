@@ -13,7 +13,9 @@ Nothing here is public: no ctypes object leaves the package.
 from __future__ import annotations
 
 import ctypes
+import errno
 import ctypes.util
+import operator
 import os
 import subprocess
 from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple
@@ -165,7 +167,7 @@ class Missing:
 
     def __call__(self, *args: Any) -> Any:
         raise errors.UnsupportedError(
-            errors.errno_mod.ENOTSUP,
+            errno.ENOTSUP,
             f"{self.__name__}: not provided by the loaded libhvx "
             f"(version {version()}); upgrade libhvx")
 
@@ -296,30 +298,28 @@ def call_with(tramp: Trampoline, fn: Callable[..., Any], *args: Any) -> Any:
 U64_MAX = (1 << 64) - 1
 
 
+def _index(value: Any, what: str) -> int:
+    try:
+        return operator.index(value)
+    except TypeError:
+        raise TypeError(f"{what} must be an integer, not "
+                        f"{type(value).__name__}") from None
+
+
 def u64(value: Any, what: str) -> int:
     """VALUE as an unsigned 64-bit int: ctypes would silently wrap a
     negative or oversized one."""
-    try:
-        v = value.__index__()
-    except AttributeError:
-        raise TypeError(f"{what} must be an integer, not "
-                        f"{type(value).__name__}") from None
+    v = _index(value, what)
     if v < 0 or v > U64_MAX:
-        raise errors.InvalidArgumentError(
-            errors.errno_mod.EINVAL,
-            f"{what} {v} out of range 0..{U64_MAX}")
+        raise errors.invalid(f"{what} {v} out of range 0..{U64_MAX}")
     return v
 
 
 def c_int_range(value: Any, what: str, lo: int, hi: int) -> int:
-    try:
-        v = value.__index__()
-    except AttributeError:
-        raise TypeError(f"{what} must be an integer, not "
-                        f"{type(value).__name__}") from None
+    """VALUE as an int in LO..HI."""
+    v = _index(value, what)
     if v < lo or v > hi:
-        raise errors.InvalidArgumentError(
-            errors.errno_mod.EINVAL, f"{what} {v} out of range {lo}..{hi}")
+        raise errors.invalid(f"{what} {v} out of range {lo}..{hi}")
     return v
 
 
@@ -327,8 +327,7 @@ def path_arg(path: Any) -> bytes:
     """A str, bytes or os.PathLike file name as bytes for C."""
     p = os.fsencode(path)
     if b"\0" in p:
-        raise errors.InvalidArgumentError(
-            errors.errno_mod.EINVAL, f"path {path!r} contains a NUL byte")
+        raise errors.invalid(f"path {path!r} contains a NUL byte")
     return p
 
 
@@ -339,8 +338,7 @@ def str_arg(value: Optional[str], what: str) -> Optional[bytes]:
     if not isinstance(value, str):
         raise TypeError(f"{what} must be a str, not {type(value).__name__}")
     if "\0" in value:
-        raise errors.InvalidArgumentError(
-            errors.errno_mod.EINVAL, f"{what} {value!r} contains a NUL byte")
+        raise errors.invalid(f"{what} {value!r} contains a NUL byte")
     return value.encode("utf-8")
 
 
@@ -358,15 +356,14 @@ def options_arg(options: Any, what: str = "options") -> Optional[bytes]:
         raise TypeError(f"{what} must be a str or a mapping, not "
                         f"{type(options).__name__}") from None
     parts = []
-    for k, v in items:
-        k = str(k)
+    for key, value in items:
+        k = str(key)
         # Booleans as qemu-img spells them (lazy_refcounts=on).
-        v = ("on" if v else "off") if isinstance(v, bool) else str(v)
+        v = ("on" if value else "off") if isinstance(value, bool) \
+            else str(value)
         if not k or "," in k or "=" in k or "," in v:
-            raise errors.InvalidArgumentError(
-                errors.errno_mod.EINVAL,
-                f"{what}: bad option {k!r}={v!r} (no ',' allowed, and no "
-                "'=' in a key)")
+            raise errors.invalid(f"{what}: bad option {k!r}={v!r} (no ',' "
+                                 "allowed, and no '=' in a key)")
         parts.append(f"{k}={v}")
     return str_arg(",".join(parts), what)
 

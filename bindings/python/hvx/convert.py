@@ -5,9 +5,10 @@ Wraps include/hvx/convert.h.
 
 from __future__ import annotations
 
+import errno
 import threading
 from ctypes import CFUNCTYPE, c_char_p, c_int, c_uint64, c_void_p
-from typing import Any, Callable, Mapping, Optional, Union
+from typing import Any, Callable, Dict, Mapping, Optional, Union, cast
 
 from . import _lib
 from . import errors
@@ -121,7 +122,7 @@ class Conversion:
         with self._lock:
             if self._opts is None:
                 return None
-            return _F.hvx_convert_digest(self._opts)
+            return cast(Optional[str], _F.hvx_convert_digest(self._opts))
 
     def run(self) -> Optional[str]:
         """Convert.  Returns the digest (when asked for) or None.
@@ -144,10 +145,10 @@ class Conversion:
         if opts is None:
             raise ValueError("conversion is closed")
         if self._cancelled:
-            raise errors.CancelledError(errors.errno_mod.ECANCELED,
+            raise errors.CancelledError(errno.ECANCELED,
                                         "conversion cancelled before it "
                                         "started")
-        outcome: dict = {}
+        outcome: Dict[str, BaseException] = {}
         done = threading.Event()
 
         def work() -> None:

@@ -30,14 +30,14 @@ other           :class:`Error`
 from __future__ import annotations
 
 import errno as errno_mod
-from typing import Dict, Optional, Type
+from typing import Any, Dict, Optional, Tuple, Type
 
 __all__ = [
     "Error", "FormatError", "CorruptImageError", "UnsupportedError",
     "InvalidArgumentError", "TooLargeError", "ExistsError", "NotFoundError",
     "PermissionDeniedError", "BackingChainError", "CancelledError",
     "BusyError", "IsADirectoryError_", "NotADirectoryError_",
-    "OutOfMemoryError", "from_errno",
+    "OutOfMemoryError", "from_errno", "invalid",
 ]
 
 
@@ -54,7 +54,7 @@ class Error(OSError):
     def __str__(self) -> str:
         return str(self.strerror)
 
-    def __reduce__(self):  # keep pickling (multiprocessing) working
+    def __reduce__(self) -> Tuple[Any, ...]:  # keep pickling working
         return (type(self), (self.errno, self.strerror))
 
 
@@ -141,3 +141,9 @@ _BY_ERRNO.setdefault(errno_mod.EOPNOTSUPP, UnsupportedError)
 def from_errno(code: int, message: str) -> Error:
     """The exception for errno CODE with MESSAGE."""
     return _BY_ERRNO.get(code, Error)(code, message)
+
+
+def invalid(message: str) -> InvalidArgumentError:
+    """An EINVAL error raised by the bindings themselves (a bad argument
+    caught before it reaches C)."""
+    return InvalidArgumentError(errno_mod.EINVAL, message)

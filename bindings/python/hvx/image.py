@@ -6,6 +6,7 @@ Wraps include/hvx/image.h.
 from __future__ import annotations
 
 import ctypes
+import errno
 import enum
 import os
 import threading
@@ -174,6 +175,10 @@ class Image:
 
     __slots__ = ("_handle", "_owner", "_lock", "_closed_flag",
                  "__weakref__")
+    _handle: int
+    _owner: Optional["Image"]
+    _lock: "threading.RLock"
+    _closed_flag: bool
 
     def __init__(self, *args: Any, **kwargs: Any):
         raise TypeError("use hvx.Image.open() or hvx.Image.create()")
@@ -301,13 +306,13 @@ class Image:
     def format(self) -> str:
         """The image's format name ("qcow2", ...)."""
         with self._lock:
-            return _F.hvx_image_format(self._h())
+            return str(_F.hvx_image_format(self._h()))
 
     @property
     def size(self) -> int:
         """The virtual size in bytes."""
         with self._lock:
-            return _F.hvx_image_size(self._h())
+            return int(_F.hvx_image_size(self._h()))
 
     def __len__(self) -> int:
         return self.size
@@ -316,7 +321,7 @@ class Image:
     def filename(self) -> str:
         """The path the image was opened with."""
         with self._lock:
-            return _F.hvx_image_filename(self._h())
+            return str(_F.hvx_image_filename(self._h()))
 
     @property
     def backing(self) -> Optional["Image"]:
@@ -340,8 +345,7 @@ class Image:
     def _range(self, offset: int, length: int, what: str) -> None:
         size = _F.hvx_image_size(self._h())
         if offset + length > size:
-            raise errors.InvalidArgumentError(
-                errors.errno_mod.EINVAL,
+            raise errors.invalid(
                 f"{what}: range {offset}+{length} beyond the virtual size "
                 f"{size} of {_F.hvx_image_filename(self._handle)}")
 
@@ -426,7 +430,7 @@ class Image:
         while offset < end:
             e = self.block_status(offset, end - offset)
             if e.length <= 0:  # the C API promises >= 1; never spin
-                raise errors.Error(errors.errno_mod.EIO,
+                raise errors.Error(errno.EIO,
                                    f"block status at {offset} returned an "
                                    "empty extent")
             yield e
@@ -546,7 +550,7 @@ def digest(path: PathArg, algorithm: str = "sha256", *,
 
 def probe(path: PathArg) -> str:
     """The format name hvx would choose for the file at PATH."""
-    return _F.hvx_probe(_lib.path_arg(path))
+    return str(_F.hvx_probe(_lib.path_arg(path)))
 
 
 def formats() -> Tuple[str, ...]:

@@ -13,8 +13,8 @@ Nothing here is public: no ctypes object leaves the package.
 from __future__ import annotations
 
 import ctypes
-import errno
 import ctypes.util
+import errno
 import operator
 import os
 import subprocess
@@ -65,21 +65,25 @@ def _load() -> ctypes.CDLL:
             raise ImportError(f"hvx: cannot load HVX_LIBRARY={explicit}: "
                               f"{e}") from e
     tried: List[str] = []
-    candidates: List[str] = list(_SONAMES)
-    dirs: List[str] = []
-    libdir = _pkg_config_libdir()
-    if libdir:
-        dirs.append(libdir)
-    dirs.extend(_FALLBACK_DIRS)
-    for d in dirs:
-        candidates.extend(os.path.join(d, n) for n in _SONAMES)
-    for c in candidates:
-        if os.sep in c and not os.path.exists(c):
-            continue
-        try:
-            return ctypes.CDLL(c)
-        except OSError as e:
-            tried.append(f"{c}: {e}")
+
+    def attempt(names: Sequence[str]) -> Optional[ctypes.CDLL]:
+        for c in names:
+            if os.sep in c and not os.path.exists(c):
+                continue
+            try:
+                return ctypes.CDLL(c)
+            except OSError as e:
+                tried.append(f"{c}: {e}")
+        return None
+
+    lib = attempt(_SONAMES)
+    if lib is None:
+        # Only now run pkg-config: most imports never need it.
+        dirs = [d for d in (_pkg_config_libdir(),) if d]
+        dirs.extend(_FALLBACK_DIRS)
+        lib = attempt([os.path.join(d, n) for d in dirs for n in _SONAMES])
+    if lib is not None:
+        return lib
     found = ctypes.util.find_library("hvx")
     if found:
         try:
@@ -87,8 +91,7 @@ def _load() -> ctypes.CDLL:
         except OSError as e:
             tried.append(f"{found}: {e}")
     raise ImportError("hvx: libhvx not found (install it, or set "
-                      "HVX_LIBRARY to its path); tried: " +
-                      ("; ".join(tried) or ", ".join(candidates)))
+                      "HVX_LIBRARY to its path); tried: " + "; ".join(tried))
 
 
 _dll = _load()

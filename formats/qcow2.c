@@ -416,6 +416,9 @@ int qcow2_setup_write(struct hvx_image *img)
   if (q->nb_snapshots)
     return QERR(img, ENOTSUP, "writing to images with internal snapshots "
                 "(%u) is not supported", q->nb_snapshots);
+  if (q->backing_name && !img->backing)
+    return QERR(img, EINVAL, "the backing file '%s' is not open; writing "
+                "would copy zeros where its data belongs", q->backing_name);
   for (uint64_t i = 0; i < q->reftable_entries; i++) {
     uint64_t e = q->reftable[i];
     if (e && qcow2_check_host_offset(img, e, "refcount block", i) < 0)

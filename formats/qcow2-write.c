@@ -417,9 +417,9 @@ int qcow2_pwrite_compressed(struct hvx_image *img, const void *buf,
   struct qcow2 *q = qcow2_state(img);
   uint64_t gc = offset >> q->cluster_bits, entry, pos, nb;
   const uint8_t *in = buf;
-  size_t len = 0;
-
-  size_t o = (size_t)(offset % q->cs);
+  size_t len = 0, o = (size_t)(offset % q->cs);
+  uint8_t *t;
+  unsigned idx;
 
   if (count == 0 || count > q->cs - o)
     return hvx_set_error(EINVAL, "qcow2: compressed write at 0x%llx (%zu "
@@ -442,8 +442,11 @@ int qcow2_pwrite_compressed(struct hvx_image *img, const void *buf,
   if (len == 0)
     return qcow2_pwrite(img, in, (size_t)hvx_min_u64(q->cs, img->size -
                         (gc << q->cluster_bits)), gc << q->cluster_bits);
-  if (qcow2_get_l2_entry(img, gc, &entry, NULL, NULL) < 0)
+  /* The L2 table first (as qemu does), so it does not land between
+   * compressed clusters that could otherwise be packed together. */
+  if (!(t = l2_for_write(img, gc, &idx)))
     return -1;
+  entry = hvx_be64(t + 8 * (size_t)idx);
   pos = place_compressed(img, len);
   if (!pos)
     return -1;

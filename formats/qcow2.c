@@ -195,6 +195,25 @@ static int check_features(struct hvx_image *img, struct hdr_ctx *ctx)
   return 0;
 }
 
+/* A table the header locates (FIELD): cluster-aligned, not in the
+ * header cluster, and wholly inside the file. */
+static int table_bounds(struct hvx_image *img, const char *field,
+                        const char *what, uint64_t off, uint64_t bytes,
+                        uint64_t file_size)
+{
+  struct qcow2 *q = qcow2_state(img);
+
+  if (off % q->cs || off == 0)
+    return QERR(img, EBADMSG, "header field %s 0x%llx is not a non-zero "
+                "multiple of the cluster size %llu", field,
+                (unsigned long long)off, (unsigned long long)q->cs);
+  if (off > file_size || bytes > file_size - off)
+    return QERR(img, EBADMSG, "%s at 0x%llx (%llu bytes) extends beyond "
+                "end of file (size %llu)", what, (unsigned long long)off,
+                (unsigned long long)bytes, (unsigned long long)file_size);
+  return 0;
+}
+
 /* The fixed header fields, validated against the file size. */
 static int parse_header(struct hvx_image *img, const uint8_t *h,
                         uint64_t file_size)
@@ -282,17 +301,9 @@ static int parse_header(struct hvx_image *img, const uint8_t *h,
     return QERR(img, EFBIG, "header field l1_size %u exceeds the limit of "
                 "%u entries", q->l1_size, QCOW2_MAX_L1_BYTES / 8);
   if (q->l1_size > 0) {
-    if (q->l1_offset % q->cs || q->l1_offset == 0)
-      return QERR(img, EBADMSG, "header field l1_table_offset 0x%llx is "
-                  "not a non-zero multiple of the cluster size %llu",
-                  (unsigned long long)q->l1_offset,
-                  (unsigned long long)q->cs);
-    if (q->l1_offset > file_size ||
-        (uint64_t)q->l1_size * 8 > file_size - q->l1_offset)
-      return QERR(img, EBADMSG, "L1 table at 0x%llx (%u entries) extends "
-                  "beyond end of file (size %llu)",
-                  (unsigned long long)q->l1_offset, q->l1_size,
-                  (unsigned long long)file_size);
+    if (table_bounds(img, "l1_table_offset", "L1 table", q->l1_offset,
+                     (uint64_t)q->l1_size * 8, file_size) < 0)
+      return -1;
   }
 
   /* Refcount table: only read when writing or checking, but its bounds
@@ -305,17 +316,10 @@ static int parse_header(struct hvx_image *img, const uint8_t *h,
     return QERR(img, EFBIG, "header field refcount_table_clusters %u "
                 "exceeds the limit of %u bytes", q->reftable_clusters,
                 QCOW2_MAX_REFTABLE_BYTES);
-  if (q->reftable_offset % q->cs || q->reftable_offset == 0)
-    return QERR(img, EBADMSG, "header field refcount_table_offset 0x%llx "
-                "is not a non-zero multiple of the cluster size %llu",
-                (unsigned long long)q->reftable_offset,
-                (unsigned long long)q->cs);
-  if (q->reftable_offset > file_size ||
-      (uint64_t)q->reftable_clusters * q->cs > file_size - q->reftable_offset)
-    return QERR(img, EBADMSG, "refcount table at 0x%llx (%u clusters) "
-                "extends beyond end of file (size %llu)",
-                (unsigned long long)q->reftable_offset, q->reftable_clusters,
-                (unsigned long long)file_size);
+  if (table_bounds(img, "refcount_table_offset", "refcount table",
+                   q->reftable_offset, (uint64_t)q->reftable_clusters * q->cs,
+                   file_size) < 0)
+    return -1;
 
   q->nb_snapshots = hvx_be32(h + 60);
   q->snapshots_offset = hvx_be64(h + 64);

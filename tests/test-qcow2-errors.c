@@ -266,7 +266,7 @@ static void test_truncated(void **state)
   assert_hvx_error(EBADMSG, "beyond end of file");
   hvx_close(img);
   assert_int_equal(truncate(p, (off_t)(3 * CS)), 0);
-  expect_open_fail(p, 0, EBADMSG, "L1 table at 0x30000 (1 entries) extends "
+  expect_open_fail(p, 0, EBADMSG, "L1 table at 0x30000 (8 bytes) extends "
                    "beyond end of file");
   assert_int_equal(truncate(p, 50), 0);
   expect_open_fail(p, 0, EBADMSG, "truncated");

@@ -448,6 +448,88 @@ static void test_create_options(void **state)
   assert_int_equal(stat(p, &st), -1); /* nothing left behind */
 }
 
+/* Random corruption of the metadata clusters: whatever happens, no
+ * crash, no hang, and every failure comes with an error message.  (Run
+ * under the sanitizer build, this is the memory-safety test.) */
+static uint64_t xorshift(uint64_t *s)
+{
+  *s ^= *s << 13;
+  *s ^= *s >> 7;
+  *s ^= *s << 17;
+  return *s;
+}
+
+static int exercise(const char *p)
+{
+  static uint8_t buf[256 << 10];
+  uint64_t off = 0, pnum;
+  unsigned flags;
+  hvx_image *img = hvx_open(p, "qcow2", 0);
+
+  if (!img) {
+    assert_true(hvx_errno() != 0 && hvx_error()[0] != '\0');
+    return 0;
+  }
+  while (off < (uint64_t)hvx_image_size(img) &&
+         hvx_block_status(img, off, hvx_image_size(img) - off, &pnum,
+                          &flags) == 0)
+    off += pnum;
+  (void)hvx_pread(img, buf, (size_t)hvx_min_u64(sizeof buf,
+                  (uint64_t)hvx_image_size(img)), 0);
+  (void)hvx_check(img, NULL, NULL);
+  hvx_close(img);
+  img = hvx_open(p, "qcow2", HVX_OPEN_WRITE);
+  if (img) {
+    fill_pattern(buf, 9000, 5);
+    if (hvx_image_size(img) > 20000)
+      (void)hvx_pwrite(img, buf, 9000, 10000);
+    (void)hvx_zero(img, 0, (uint64_t)hvx_image_size(img) / 2,
+                   HVX_ZERO_MAY_UNMAP);
+    hvx_close(img);
+  }
+  return 1;
+}
+
+static void test_fuzz(void **state)
+{
+  const char *p = test_path("fuzz.qcow2"), *orig = test_path("fuzz.orig");
+  static uint8_t b[24 * 4096], pristine[24 * 4096];
+  size_t len;
+  uint64_t seed = 0x1234567;
+  hvx_image *img;
+  int opened = 0;
+  FILE *f;
+  (void)state;
+
+  img = hvx_create(orig, "qcow2", 256 << 10, "cluster_size=4096");
+  assert_non_null(img);
+  fill_pattern(b, sizeof b, 7);
+  assert_int_equal(hvx_pwrite(img, b, 20000, 3000), 0);
+  memset(b, 'z', 4096);
+  assert_int_equal(hvx_pwrite_compressed(img, b, 4096, 40960), 0);
+  assert_int_equal(hvx_close(img), 0);
+  f = fopen(orig, "rb");
+  assert_non_null(f);
+  len = fread(pristine, 1, sizeof pristine, f);
+  assert_true(len > 10 * 4096 && len < sizeof pristine);
+  fclose(f);
+  for (int i = 0; i < 400; i++) {
+    memcpy(b, pristine, sizeof b);
+    for (int k = 1 + (int)(xorshift(&seed) % 4); k > 0; k--) {
+      uint64_t r = xorshift(&seed);
+      size_t at = (size_t)(r % len);
+      if (r >> 60 < 6)
+        at = (size_t)(r % 128); /* mostly the header */
+      b[at] = (uint8_t)(r >> 32);
+    }
+    write_file(p, b, len);
+    opened += exercise(p);
+  }
+  /* Most mutations leave an image that opens, so reads, checks and
+   * writes of damaged metadata were exercised too. */
+  assert_true(opened > 100);
+}
+
 int main(void)
 {
   const struct CMUnitTest tests[] = {
@@ -466,6 +548,7 @@ int main(void)
     cmocka_unit_test(test_check),
     cmocka_unit_test(test_check_beyond_eof),
     cmocka_unit_test(test_create_options),
+    cmocka_unit_test(test_fuzz),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

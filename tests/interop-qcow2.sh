@@ -54,6 +54,16 @@ qemu-img convert -f raw -O qcow2 "$T/src.raw" "$T/z.qcow2"
 qemu-io -c "write -z 0 1M" -c "write -z -u 2M 1M" -c "discard 4M 1M" \
   "$T/z.qcow2" >/dev/null
 read_ok "$T/z.qcow2"
+# persistent bitmaps and an internal snapshot: their clusters are counted
+# by hvx check (clean), and the active state reads as qemu reads it
+qemu-img create -q -f qcow2 "$T/bm.qcow2" 8M
+qemu-io -c "write -P 1 0 2M" "$T/bm.qcow2" >/dev/null
+qemu-img bitmap --add "$T/bm.qcow2" b0
+qemu-img bitmap --add --granularity 512 "$T/bm.qcow2" b1
+qemu-io -c "write -P 2 4M 1M" "$T/bm.qcow2" >/dev/null
+qemu-img snapshot -c s1 "$T/bm.qcow2"
+qemu-io -c "write -P 3 1M 1M" "$T/bm.qcow2" >/dev/null
+read_ok "$T/bm.qcow2"
 # hvx flattens the chain into one image qemu agrees with
 "$HVX" convert -O qcow2 "$T/top.qcow2" "$T/flat.qcow2"
 write_ok "$T/flat.qcow2" "$T/top.qcow2"
@@ -81,6 +91,31 @@ read_ok "$T/ov.qcow2"
 "$HVX" create -f qcow2 -o compat=0.10,cluster_size=4K,backing_file=src.raw \
   "$T/ov2.qcow2" 8M
 write_ok "$T/ov2.qcow2" "$T/src.raw"
+
+# check_rc CODE IMG: qemu-img check and hvx check both exit with CODE
+# (hvx's report left in $T/out).
+check_rc() {
+  set +e
+  qemu-img check "$2" >/dev/null 2>&1; q=$?
+  "$HVX" check "$2" >"$T/out" 2>&1; h=$?
+  set -e
+  [ "$q" -eq "$1" ] || fail "qemu-img check $2 exited $q, expected $1"
+  [ "$h" -eq "$1" ] || { cat "$T/out" >&2; fail "hvx check $2 exited $h, expected $1"; }
+}
+
+# ---- hvx check and qemu-img check agree on damaged images (exit codes
+# 3: leaks only, 2: corruption).  Refcount block at cluster 2; cluster 5
+# holds the first data cluster.
+"$HVX" convert -O qcow2 "$T/src.raw" "$T/bad.qcow2"
+printf '\000\002' | dd of="$T/bad.qcow2" bs=1 seek=131072 conv=notrunc \
+  status=none
+check_rc 3 "$T/bad.qcow2"
+grep -q "leak at 0x0" "$T/out" || fail "hvx check does not name the leak"
+printf '\000\000' | dd of="$T/bad.qcow2" bs=1 seek=$((131072 + 10)) \
+  conv=notrunc status=none
+check_rc 2 "$T/bad.qcow2"
+grep -q "corruption at 0x50000" "$T/out" ||
+  fail "hvx check does not name the corrupt cluster"
 
 # ---- hvx info agrees with qemu-img info
 for img in "$T/ov.qcow2" "$T/top.qcow2" "$T/flat.qcow2"; do

@@ -471,6 +471,62 @@ static void test_large_virtual(void **state)
   (void)m;
 }
 
+/* 64-bit refcounts in 512-byte clusters: a refcount block covers only
+ * 64 clusters, so a few MiB of data outgrow the first refcount table. */
+static void test_reftable_growth(void **state)
+{
+  const char *p = test_path("grow.qcow2");
+  static uint8_t b[6 << 20];
+  struct model m;
+  hvx_image *img;
+  (void)state;
+
+  model_init(&m, sizeof b);
+  img = hvx_create(p, "qcow2", sizeof b, "cluster_size=512,refcount_bits=64");
+  assert_non_null(img);
+  fill_pattern(b, sizeof b, 51);
+  mwrite(img, &m, b, sizeof b / 2, 0);
+  assert_int_equal(hvx_flush(img), 0);
+  mwrite(img, &m, b, sizeof b / 2, sizeof b / 2);
+  assert_int_equal(hvx_close(img), 0);
+  verify(p, &m);
+  free(m.d);
+}
+
+/* Images qemu-img made (plain and compressed), changed by hvx. */
+static void test_write_qemu_image(void **state)
+{
+  const char *raw = test_path("qsrc.raw"), *p = test_path("q.qcow2");
+  static uint8_t b[1 << 20];
+  struct model m;
+  hvx_image *img;
+  (void)state;
+
+  if (!have_qemu_img())
+    skip();
+  for (int c = 0; c < 2; c++) {
+    model_init(&m, 2 << 20);
+    fill_compressible(m.d, 1 << 20, 1);
+    fill_pattern(m.d + (1 << 20), 300000, 61);
+    write_file(raw, m.d, (size_t)m.size);
+    unlink(p);
+    assert_int_equal(run_cmd("qemu-img convert %s -f raw -O qcow2 -o "
+                             "cluster_size=4096 '%s' '%s'", c ? "-c" : "",
+                             raw, p), 0);
+    img = hvx_open(p, NULL, HVX_OPEN_WRITE);
+    assert_non_null(img);
+    fill_pattern(b, sizeof b, 62);
+    mwrite(img, &m, b, 10000, 5000);             /* over (compressed) data */
+    mwrite(img, &m, b, 4096, 8192);
+    mzero(img, &m, 100 * 4096, 20 * 4096, HVX_ZERO_MAY_UNMAP);
+    mcompress(img, &m, b, 4096, 300 * 4096);
+    mwrite(img, &m, b, 70000, (1 << 20) + 123);
+    assert_int_equal(hvx_close(img), 0);
+    verify(p, &m);
+    free(m.d);
+  }
+}
+
 struct info_seen {
   char cluster[32], compat[16], backing[64], fmt[16], rb[8];
 };
@@ -560,6 +616,8 @@ int main(void)
     cmocka_unit_test(test_random_v3),
     cmocka_unit_test(test_random_v2),
     cmocka_unit_test(test_large_virtual),
+    cmocka_unit_test(test_reftable_growth),
+    cmocka_unit_test(test_write_qemu_image),
     cmocka_unit_test(test_info_probe),
     cmocka_unit_test(test_convert),
   };

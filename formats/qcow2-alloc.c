@@ -17,6 +17,9 @@
 #define REFT_OFFSET_MASK (~511ull)
 /* Host offsets an L2 entry can hold: bits 9..55. */
 #define MAX_HOST_OFFSET (1ull << 56)
+/* In-use clusters past the end of the file we step over when
+ * allocating there. */
+#define MAX_SKIP_IN_USE 65536u
 
 uint64_t qcow2_refcount_get(const struct qcow2 *q, const uint8_t *b,
                             uint64_t i)
@@ -82,7 +85,8 @@ static uint64_t reserve_end(struct hvx_image *img, uint64_t n)
   uint64_t c = q->end_cluster;
 
   /* Refcounts past the end of the file (preallocation by another tool)
-   * are respected rather than trusted away. */
+   * are respected rather than trusted away; but only so many, or a
+   * damaged refcount block could make this a very long walk. */
   for (uint64_t i = 0; i < n; i++) {
     uint64_t rc;
     if (qcow2_get_refcount(img, c + i, &rc) < 0)
@@ -90,6 +94,13 @@ static uint64_t reserve_end(struct hvx_image *img, uint64_t n)
     if (rc) {
       c += i + 1;
       i = UINT64_MAX; /* restart at the next cluster (wraps to 0) */
+      if (c - q->end_cluster > MAX_SKIP_IN_USE) {
+        hvx_set_error(EBADMSG, "qcow2: %s: refcounts claim more than %u "
+                      "clusters past cluster 0x%llx (end of file); refusing "
+                      "to allocate", img->filename, MAX_SKIP_IN_USE,
+                      (unsigned long long)q->end_cluster);
+        return UINT64_MAX;
+      }
     }
     if ((c + n) > MAX_HOST_OFFSET >> q->cluster_bits) {
       hvx_set_error(EFBIG, "qcow2: %s: image file would exceed the "

@@ -137,21 +137,22 @@ static int decompress(struct hvx_image *img, uint64_t entry, uint64_t guest)
   zs.next_out = q->dcbuf;
   zs.avail_out = (uInt)q->cs;
   r = inflate(&zs, Z_FINISH);
-  inflateEnd(&zs);
   /* The stored length is rounded to sectors, so input may be left
    * over; what matters is a whole cluster of output. */
   if ((r != Z_STREAM_END && r != Z_BUF_ERROR && r != Z_OK) ||
       zs.avail_out != 0) {
     q->dc_offset = 0;
-    return hvx_set_error(EBADMSG, "qcow2: %s: compressed cluster for 0x%llx "
-                         "at host offset 0x%llx is corrupt (zlib: %s, %llu of "
-                         "%llu bytes)", img->filename,
-                         (unsigned long long)guest,
-                         (unsigned long long)start,
-                         zs.msg ? zs.msg : "data ends early",
-                         (unsigned long long)(q->cs - zs.avail_out),
-                         (unsigned long long)q->cs);
+    hvx_set_error(EBADMSG, "qcow2: %s: compressed cluster for 0x%llx at "
+                  "host offset 0x%llx is corrupt (zlib: %s; %llu of %llu "
+                  "bytes)", img->filename, (unsigned long long)guest,
+                  (unsigned long long)start,
+                  zs.msg ? zs.msg : "data ends early",
+                  (unsigned long long)(q->cs - zs.avail_out),
+                  (unsigned long long)q->cs);
+    inflateEnd(&zs);
+    return -1;
   }
+  inflateEnd(&zs);
   q->dc_offset = entry;
   return 0;
 }

@@ -425,8 +425,11 @@ int qcow2_setup_write(struct hvx_image *img)
                 "would copy zeros where its data belongs", q->backing_name);
   for (uint64_t i = 0; i < q->reftable_entries; i++) {
     uint64_t e = q->reftable[i];
-    if (e && qcow2_check_host_offset(img, e, "refcount block", i) < 0)
-      return -1;
+    if (e && (e % q->cs || e >= q->file_size))
+      return QERR(img, EBADMSG, "refcount table entry %llu: refcount block "
+                  "offset 0x%llx is unaligned or beyond end of file (size "
+                  "%llu)", (unsigned long long)i, (unsigned long long)e,
+                  (unsigned long long)q->file_size);
   }
   q->writable = true;
   q->end_cluster = hvx_div_round_up(q->file_size, q->cs);

@@ -421,31 +421,32 @@ static void test_check_beyond_eof(void **state)
 
 static void test_create_options(void **state)
 {
+  static const struct {
+    uint64_t size;
+    const char *opts;
+    int err;
+    const char *needle;
+  } bad[] = {
+    { 1 << 20, "cluster_size=1000", EINVAL, "cluster_size 1000" },
+    { 1 << 20, "cluster_size=4M", EINVAL, "cluster_size 4194304" },
+    { 1 << 20, "compat=0.9", EINVAL, "compat '0.9'" },
+    { 1 << 20, "lazy_refcounts=on", ENOTSUP, "lazy_refcounts" },
+    { 1 << 20, "refcount_bits=3", EINVAL, "refcount_bits '3'" },
+    { 1 << 20, "compat=0.10,refcount_bits=8", EINVAL, "refcount_bits=16" },
+    { 1 << 20, "backing_fmt=raw", EINVAL, "backing_fmt given without" },
+    { 1 << 20, "encryption=on", EINVAL, "unknown option 'encryption'" },
+    { 1 << 20, "backing_file=nbd:x:1", EPERM, "protocol" },
+    { 1ull << 62, "cluster_size=512", EFBIG, "L1 table" },
+  };
   const char *p = test_path("opts.qcow2");
   struct stat st;
   (void)state;
 
-  assert_null(hvx_create(p, "qcow2", 1 << 20, "cluster_size=1000"));
-  assert_hvx_error(EINVAL, "cluster_size 1000");
-  assert_null(hvx_create(p, "qcow2", 1 << 20, "cluster_size=4M"));
-  assert_hvx_error(EINVAL, "cluster_size 4194304");
-  assert_null(hvx_create(p, "qcow2", 1 << 20, "compat=0.9"));
-  assert_hvx_error(EINVAL, "compat '0.9'");
-  assert_null(hvx_create(p, "qcow2", 1 << 20, "lazy_refcounts=on"));
-  assert_hvx_error(ENOTSUP, "lazy_refcounts");
-  assert_null(hvx_create(p, "qcow2", 1 << 20, "refcount_bits=3"));
-  assert_hvx_error(EINVAL, "refcount_bits '3'");
-  assert_null(hvx_create(p, "qcow2", 1 << 20, "compat=0.10,refcount_bits=8"));
-  assert_hvx_error(EINVAL, "refcount_bits=16");
-  assert_null(hvx_create(p, "qcow2", 1 << 20, "backing_fmt=raw"));
-  assert_hvx_error(EINVAL, "backing_fmt given without backing_file");
-  assert_null(hvx_create(p, "qcow2", 1 << 20, "encryption=on"));
-  assert_hvx_error(EINVAL, "unknown option 'encryption'");
-  assert_null(hvx_create(p, "qcow2", 1 << 20, "backing_file=nbd:x:1"));
-  assert_hvx_error(EPERM, "protocol");
-  assert_null(hvx_create(p, "qcow2", 1ull << 62, "cluster_size=512"));
-  assert_hvx_error(EFBIG, "L1 table");
-  assert_int_equal(stat(p, &st), -1); /* nothing left behind */
+  for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+    assert_null(hvx_create(p, "qcow2", bad[i].size, bad[i].opts));
+    assert_hvx_error(bad[i].err, bad[i].needle);
+    assert_int_equal(stat(p, &st), -1); /* nothing left behind */
+  }
 }
 
 /* Random corruption of the metadata clusters: whatever happens, no

@@ -101,12 +101,15 @@ static int check_blocks(struct hvx_image *img, uint64_t filesize,
 {
   struct vhd_state *s = img->priv;
   uint64_t len = (uint64_t)s->bitmap_size + s->block_size, where;
-  uint64_t *list = hvx_calloc(s->bat_entries, sizeof *list, "vhd check");
+  uint64_t *list;
   size_t k = 0;
   int n = 0;
 
-  if (!list)
+  for (uint32_t b = 0; b < s->bat_entries; b++)
+    k += s->bat[b] != VHD_BAT_UNUSED;
+  if (!(list = hvx_calloc(k, sizeof *list, "vhd check")))
     return -1;
+  k = 0;
   for (uint32_t b = 0; b < s->bat_entries; b++) {
     uint64_t off = (uint64_t)s->bat[b] * VHD_SECTOR;
     const char *what;

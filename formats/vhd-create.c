@@ -9,7 +9,7 @@
  *     the specification's CHS calculation for it (rounded down, as
  *     Windows does), informative only;
  *   - dynamic layout as Windows: footer copy, header at 512, BAT at 1536,
- *     parent locators after the BAT, blocks (data 4 KiB aligned), footer;
+ *     parent locators after the BAT, blocks, footer;
  *   - differencing disks carry a "W2ku" (absolute) and a "W2ru" (relative,
  *     ".\name.vhd") locator in UTF-16LE with the data space in bytes, as
  *     Windows writes them, the parent's file name in the header, and the

@@ -35,10 +35,10 @@ static int alloc_block(struct hvx_image *img, uint32_t b)
 {
   struct vhd_state *s = img->priv;
   struct vhd_bitmap_slot *c = &s->cache[b % VHD_BITMAP_SLOTS];
-  /* Blocks start where the footer is, moved on so that the data (after
-   * the bitmap) is 4 KiB aligned in the file. */
-  uint64_t off = hvx_round_up(s->footer_off + s->bitmap_size, 4096) -
-                 s->bitmap_size;
+  /* The block goes where the footer is (on a sector boundary: a legacy
+   * footer is 511 bytes), packed like Windows' and qemu's; aligning the
+   * data to 4 KiB would cost 3.5 KiB a block. */
+  uint64_t off = hvx_round_up(s->footer_off, VHD_SECTOR);
   uint64_t end = off + s->bitmap_size + s->block_size;
   uint8_t entry[4];
   uint8_t *zeros;

@@ -238,19 +238,12 @@ static int load_bat(struct hvx_image *img, struct vhd_state *s,
                          (unsigned long long)need, VHD_MAX_BAT_ENTRIES);
   s->bat_entries = (uint32_t)need;
   s->bat = hvx_calloc(need, sizeof *s->bat, "vhd BAT");
-  raw = hvx_malloc((size_t)need * 4, "vhd BAT");
-  if (!s->bat || !raw) {
-    free(raw);
+  if (!s->bat || hvx_file_pread(&img->file, s->bat, (size_t)need * 4,
+                                s->bat_off, "vhd BAT") < 0)
     return -1;
-  }
-  if (hvx_file_pread(&img->file, raw, (size_t)need * 4, s->bat_off,
-                     "vhd BAT") < 0) {
-    free(raw);
-    return -1;
-  }
+  raw = (uint8_t *)s->bat; /* big-endian on disk: convert in place */
   for (uint64_t i = 0; i < need; i++)
     s->bat[i] = hvx_be32(raw + 4 * i);
-  free(raw);
   return 0;
 }
 

@@ -76,6 +76,41 @@ for s in 10M 1G 100G 127G; do
   rm -f "$T/g.vhd" "$T/h.vhd"
 done
 
+# The size rule per creator application (README.md, "VHD sizes"): a fixed
+# image whose geometry (18/16/63, 9289728 bytes) is smaller than its
+# current size (10000384).  hvx and qemu-img must agree for the creators
+# where qemu 7.2 follows the same rule; for the others hvx uses the
+# current size (qemu 7.2 the geometry).
+if command -v python3 >/dev/null; then
+  qemu-img create -q -f vpc -o subformat=fixed,force_size=on "$T/c.vhd" 10000384
+  for c in 'vpc ' 'qemu' 'win ' 'qem2' 'tap\0' 'CTXS' 'd2v ' 'xen ' 'd2v\0' 'azur'; do
+    cp "$T/c.vhd" "$T/c2.vhd"
+    python3 - "$T/c2.vhd" "$c" <<'PY'
+import struct, sys
+path, creator = sys.argv[1], sys.argv[2].replace('\\0', '\0').encode('latin-1')
+with open(path, 'r+b') as f:
+    f.seek(-512, 2)
+    ft = bytearray(f.read(512))
+    ft[28:32] = creator
+    ft[56:60] = struct.pack('>HBB', 18, 16, 63)
+    ft[64:68] = bytes(4)
+    ft[64:68] = struct.pack('>I', ~sum(ft) & 0xffffffff)
+    f.seek(-512, 2)
+    f.write(ft)
+PY
+    h=$(info "$T/c2.vhd" virtual_size) q=$(qsize "$T/c2.vhd")
+    case $c in
+      'vpc '|qemu) want=9289728 ;;
+      *) want=10000384 ;;
+    esac
+    [ "$h" = "$want" ] || fail "creator '$c': hvx size $h, expected $want"
+    case $c in
+      'xen '|'d2v\0'|azur) ;;
+      *) [ "$h" = "$q" ] || fail "creator '$c': hvx size $h, qemu-img $q" ;;
+    esac
+  done
+fi
+
 # ---- images hvx writes, read by qemu-img and libvhdi ------------------------
 # Sizes that are not CHS products (and 4 GiB, and 127 GiB beyond the
 # 65535/16/255 ceiling), kept sparse: a little data at the start, in the
@@ -117,6 +152,20 @@ qemu-io -f vpc -c 'write -P 0xab 4608 1024' "$T/p.vhd" >/dev/null
 cp "$T/src.raw" "$T/p.raw"
 head -c 1024 /dev/zero | tr '\0' '\253' | dd of="$T/p.raw" bs=512 seek=9 conv=notrunc status=none
 "$HVX" compare "$T/p.raw" "$T/p.vhd" >/dev/null || fail "hvx reads qemu's write into its image differently"
+
+# A damaged end footer: hvx check names it (exit 2), a write through hvx
+# repairs it, and the other readers accept the result.
+"$HVX" convert -O vhd "$T/src.raw" "$T/r.vhd"
+end=$(( $(stat -c %s "$T/r.vhd") - 512 ))
+printf 'X' | dd of="$T/r.vhd" bs=1 seek=$((end + 100)) conv=notrunc status=none
+set +e; "$HVX" check "$T/r.vhd" >"$T/chk"; rc=$?; set -e
+[ $rc -eq 2 ] || fail "check of a damaged footer exited $rc"
+grep -q "corruption at 0x$(printf %x $end): vhd: footer at the end of the file: checksum mismatch" "$T/chk" ||
+  { cat "$T/chk"; fail "check does not name the damaged footer"; }
+head -c 512 "$T/src.raw" | "$PWRITE" "$T/r.vhd" 0
+"$HVX" check "$T/r.vhd" >/dev/null || fail "footer not repaired"
+qemu-img compare -q -f raw -F vpc "$T/src.raw" "$T/r.vhd" || fail "repaired image: qemu-img compare"
+[ "$(vsize "$T/r.vhd")" = 12582912 ] || fail "repaired image: vhdiinfo"
 
 # ---- differencing disks hvx writes -----------------------------------------
 mkdir "$T/d"

@@ -8,7 +8,8 @@
  * which the footer copy at offset 0 covers (vhd.c falls back to it and a
  * writable open rewrites the footer).  A sector whose bitmap bit is clear
  * belongs to the parent (or is zero): a write covering part of one first
- * reads the sector's current content, so the rest of it is kept. */
+ * reads the sector's current content, so the rest of it is kept (for
+ * differencing disks in 4 KiB units, see write_unit). */
 #include "config.h"
 
 #include <stdlib.h>
@@ -110,50 +111,66 @@ static int write_sectors(struct hvx_image *img, uint32_t b, uint64_t in,
   return 0;
 }
 
-/* Write N bytes at block offset IN that cover only part of one sector:
- * merge them into the sector's current content. */
-static int write_partial(struct hvx_image *img, uint32_t b, uint64_t in,
-                         const uint8_t *p, size_t n)
+/* The unit a write is rounded out to.  A differencing disk is written in
+ * 4 KiB units when its parent is open: libvhdi (20210425) reads from a
+ * present sector to the end of its 4 KiB page from the child, so runs of
+ * present sectors must end on 4 KiB boundaries to read back right there
+ * -- as they do in images Windows writes.  Elsewhere sectors will do (a
+ * dynamic disk's absent sectors are zeros in the file anyway). */
+static uint32_t write_unit(struct hvx_image *img)
 {
   struct vhd_state *s = img->priv;
-  uint64_t sec = in / VHD_SECTOR * VHD_SECTOR;
-  uint64_t voff = (uint64_t)b * s->block_size + sec;
-  uint8_t buf[VHD_SECTOR];
+
+  if (s->type == VHD_TYPE_DIFF && img->backing)
+    return (uint32_t)hvx_min_u64(4096, s->block_size);
+  return VHD_SECTOR;
+}
+
+/* Write N bytes at block offset IN that cover only part of one unit of
+ * UNIT bytes: merge them into the unit's current content. */
+static int write_partial(struct hvx_image *img, uint32_t b, uint64_t in,
+                         const uint8_t *p, size_t n, uint32_t unit)
+{
+  struct vhd_state *s = img->priv;
+  uint64_t start = in / unit * unit;
+  uint64_t voff = (uint64_t)b * s->block_size + start;
+  uint8_t buf[4096];
 
   if (s->type == VHD_TYPE_DIFF && !img->backing) {
     struct vhd_bitmap_slot *c = NULL;
     if (s->bat[b] != VHD_BAT_UNUSED && !(c = vhd_bitmap(img, b)))
       return -1;
-    if (!c || !(c->full || vhd_bit(c->bits, sec / VHD_SECTOR)))
+    if (!c || !(c->full || vhd_bit(c->bits, start / VHD_SECTOR)))
       return hvx_set_error(ENOTSUP, "vhd: %s: a write of part of the sector "
                            "at 0x%llx needs the rest of it from the parent, "
                            "which is not open", img->filename,
                            (unsigned long long)voff);
   }
-  if (vhd_pread(img, buf, VHD_SECTOR, voff) < 0)
+  if (vhd_pread(img, buf, unit, voff) < 0)
     return -1;
-  memcpy(buf + (in - sec), p, n);
-  return write_sectors(img, b, sec, buf, VHD_SECTOR);
+  memcpy(buf + (in - start), p, n);
+  return write_sectors(img, b, start, buf, unit);
 }
 
-/* Write within one block: partial head sector, whole sectors, partial
- * tail sector. */
+/* Write within one block: partial head unit, whole units, partial tail
+ * unit. */
 static int write_in_block(struct hvx_image *img, uint32_t b, uint64_t in,
                           const uint8_t *p, size_t n)
 {
-  uint64_t head = in % VHD_SECTOR, whole;
+  uint32_t unit = write_unit(img);
+  uint64_t head = in % unit, whole;
 
   if (head) {
-    size_t k = (size_t)hvx_min_u64(n, VHD_SECTOR - head);
-    if (write_partial(img, b, in, p, k) < 0)
+    size_t k = (size_t)hvx_min_u64(n, unit - head);
+    if (write_partial(img, b, in, p, k, unit) < 0)
       return -1;
     in += k, p += k, n -= k;
   }
-  whole = n / VHD_SECTOR * VHD_SECTOR;
+  whole = n / unit * unit;
   if (whole && write_sectors(img, b, in, p, whole) < 0)
     return -1;
   in += whole, p += whole, n -= whole;
-  return n ? write_partial(img, b, in, p, n) : 0;
+  return n ? write_partial(img, b, in, p, n, unit) : 0;
 }
 
 int vhd_pwrite(struct hvx_image *img, const void *buf, size_t count,

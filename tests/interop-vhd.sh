@@ -172,8 +172,9 @@ mkdir "$T/d"
 "$HVX" convert -O vhd "$T/src.raw" "$T/d/base.vhd"
 "$HVX" create -f vhd -o parent=base.vhd "$T/d/child.vhd" 0
 cp "$T/src.raw" "$T/d/expect.raw"
-# partial sectors, a block boundary, the last bytes
-for w in 5:100 511:1 1000:3000 2097000:5000 6291456:512 12582900:12; do
+# partial sectors, sectors inside a 4 KiB page, a block boundary, the end
+for w in 5:100 511:1 1000:3000 9216:512 13000:700 2097000:5000 6291456:512 \
+         8389120:1024 12582900:12; do
   off=${w%%:*} len=${w##*:}
   head -c "$len" /dev/urandom >"$T/d/w"
   "$PWRITE" "$T/d/child.vhd" "$off" <"$T/d/w"

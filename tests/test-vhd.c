@@ -331,6 +331,41 @@ static void test_differencing(void **state)
   free(exp);
 }
 
+/* Partial bitmaps in a differencing disk: a one-sector write marks its
+ * 4 KiB unit with the parent open (the rest copied from the parent), and
+ * just its sector without. */
+static void test_differencing_bitmap(void **state)
+{
+  const char *pp = test_path("bparent.vhd"), *cp = test_path("bchild.vhd");
+  uint8_t *exp = make_parent(pp, 2 * MIB), buf[512], bm[4];
+  hvx_image *img;
+  struct vhd_state *s;
+  (void)state;
+
+  img = hvx_create(cp, "vhd", 0, "parent=bparent.vhd,block_size=512K");
+  assert_non_null(img);
+  fill_pattern(buf, sizeof buf, 99);
+  assert_int_equal(hvx_pwrite(img, buf, 512, 512 * 1024 + 5120), 0);
+  memcpy(exp + 512 * 1024 + 5120, buf, 512);
+  assert_content(img, exp, 2 * MIB);
+  s = img->priv;
+  read_at(cp, (uint64_t)s->bat[1] * 512, bm, 4);
+  assert_int_equal(bm[0], 0x00);
+  assert_int_equal(bm[1], 0xFF);
+  assert_int_equal(bm[2], 0x00);
+  hvx_close(img);
+
+  img = hvx_open(cp, NULL, HVX_OPEN_WRITE | HVX_OPEN_NO_BACKING);
+  assert_non_null(img);
+  assert_int_equal(hvx_pwrite(img, buf, 512, 5 * 512), 0);
+  s = img->priv;
+  read_at(cp, (uint64_t)s->bat[0] * 512, bm, 2);
+  assert_int_equal(bm[0], 0x04);
+  assert_int_equal(bm[1], 0x00);
+  hvx_close(img);
+  free(exp);
+}
+
 static void test_differencing_errors(void **state)
 {
   const char *pp = test_path("dparent.vhd"), *cp = test_path("dchild.vhd");
@@ -456,6 +491,7 @@ int main(void)
     cmocka_unit_test(test_block_status_bitmap),
     cmocka_unit_test(test_zero),
     cmocka_unit_test(test_differencing),
+    cmocka_unit_test(test_differencing_bitmap),
     cmocka_unit_test(test_differencing_errors),
     cmocka_unit_test(test_footer_fallback),
     cmocka_unit_test(test_convert),

@@ -103,6 +103,9 @@ static int check_size(uint64_t size, const struct create_args *a)
   uint64_t unit = a->azure ? MIB : VHD_SECTOR;
   uint64_t lo = size / unit * unit, hi = lo + unit;
 
+  if (size == 0)
+    return hvx_set_error(EINVAL, "vhd: size 0: a VHD disk needs at least one "
+                         "sector (qemu and libvhdi refuse empty ones)");
   if (size % unit) {
     char near[96];
     if (lo)

@@ -161,6 +161,7 @@ static void test_create_option_errors(void **state)
     { MIB, "parent=x.vhd,subformat=fixed", EINVAL, "parent= needs" },
     { MIB, "cluster_size=64K", EINVAL, "unknown option 'cluster_size'" },
     { 2041ull << 30, NULL, EFBIG, "2040 GiB" },
+    { 0, "subformat=fixed", EINVAL, "size 0: a VHD disk needs at least" },
   };
   const char *p = test_path("opts.vhd");
   struct stat st;

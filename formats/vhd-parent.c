@@ -311,7 +311,7 @@ static int candidates(struct hvx_image *img, char **list)
   return n;
 }
 
-/* Does NAME (as hvx_open_backing resolves it) exist? */
+/* Is NAME (as hvx_open_backing resolves it) a file or block device? */
 static bool exists_beside(struct hvx_image *img, const char *name)
 {
   const char *slash = strrchr(img->filename, '/');
@@ -319,16 +319,18 @@ static bool exists_beside(struct hvx_image *img, const char *name)
   char *path;
   bool r;
 
-  if (name[0] == '/' || !slash)
-    return stat(name, &st) == 0;
-  path = hvx_malloc(strlen(img->filename) + strlen(name) + 2, "path");
-  if (!path)
-    return false;
-  sprintf(path, "%.*s/%s", (int)(slash - img->filename), img->filename,
-          name);
-  r = stat(path, &st) == 0;
-  free(path);
-  return r;
+  if (name[0] == '/' || !slash) {
+    r = stat(name, &st) == 0;
+  } else {
+    path = hvx_malloc(strlen(img->filename) + strlen(name) + 2, "path");
+    if (!path)
+      return false;
+    sprintf(path, "%.*s/%s", (int)(slash - img->filename), img->filename,
+            name);
+    r = stat(path, &st) == 0;
+    free(path);
+  }
+  return r && (S_ISREG(st.st_mode) || S_ISBLK(st.st_mode));
 }
 
 /* Open NAME as the parent and check it is the one the child expects. */

@@ -403,6 +403,31 @@ static void test_locator_loops_and_junk(void **state)
   expect_open_error(c, NULL, EBADMSG, "without a usable parent locator");
 }
 
+/* A parent outside the child's directory is followed only when allowed;
+ * a name that is a directory is no candidate. */
+static void test_locator_policy(void **state)
+{
+  char dir[256];
+  const char *c;
+  hvx_image *img;
+  uint8_t d[512];
+  (void)state;
+
+  snprintf(dir, sizeof dir, "%s", test_path("inner"));
+  assert_int_equal(mkdir(dir, 0755), 0);
+  make("outer.vhd", MIB, NULL);
+  c = make("inner/ichild.vhd", 0, "parent=../outer.vhd");
+  expect_open_error(c, NULL, EPERM, "lies outside the image's directory");
+  img = hvx_open(c, NULL, HVX_OPEN_BACKING_ANYWHERE);
+  assert_non_null(img);
+  hvx_close(img);
+
+  set_locator(c, 0, 0, NULL, 0, 0);
+  set_locator(c, 1, VHD_PLAT_W2RU, d, utf16("..", true, d), 512);
+  clear_parent_name(c);
+  expect_open_error(c, NULL, ENOENT, "parent image not found (tried '..')");
+}
+
 int main(void)
 {
   const struct CMUnitTest tests[] = {
@@ -420,6 +445,7 @@ int main(void)
     cmocka_unit_test(test_locator_bounds),
     cmocka_unit_test(test_windows_locators),
     cmocka_unit_test(test_locator_loops_and_junk),
+    cmocka_unit_test(test_locator_policy),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -8,6 +8,10 @@ extern const struct hvx_driver hvx_driver_qcow2;
 
 const struct hvx_driver *const hvx_drivers[] = {
   &hvx_driver_qcow2,
+extern const struct hvx_driver hvx_driver_vhd;
+
+const struct hvx_driver *const hvx_drivers[] = {
+  &hvx_driver_vhd,
   &hvx_driver_raw, /* last: it accepts anything, with the lowest score */
   NULL,
 };

@@ -17,6 +17,10 @@ static const struct {
   { "check", cmd_check, "check an image's structure" },
   { "compare", cmd_compare, "compare the contents of two images" },
   { "digest", cmd_digest, "digest an image's virtual content" },
+  { "hypercall", cmd_hypercall, "decode or list Xen/Hyper-V hypercalls" },
+  { "detect", cmd_detect, "show the hypervisor interfaces CPUID offers" },
+  { "enlightenments", cmd_enlightenments,
+    "map Hyper-V enlightenments between xl, QEMU and libvirt" },
 };
 
 #define N_COMMANDS (sizeof commands / sizeof commands[0])

@@ -21,6 +21,7 @@ PACKAGES=(
   libxen-dev libssl-dev zlib1g-dev libcmocka-dev
   qemu-utils libvhdi-utils libqcow-utils
   python3 python3-pytest
+  cpuid systemd
 )
 
 install_deps() {

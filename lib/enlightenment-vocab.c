@@ -809,8 +809,22 @@ static uint64_t choose_tokens(unsigned vocab, hvx_enl_set want)
     if (k >= 0)
       toks |= (uint64_t)1 << k;
   }
-  /* Requirements of what the chosen tokens bring along. */
+  /* Requirements of what the chosen tokens bring along; in libvirt a
+   * child element ("tlbflush/direct") needs its parent on. */
   do {
+    size_t n;
+    const char *const *t = vocab_tokens(vocab, &n);
+
+    for (size_t i = 0; i < n; i++) {
+      const char *slash = strchr(t[i], '/');
+      char parent[MAX_WORD];
+      if (!slash || !(toks & ((uint64_t)1 << i)) ||
+          (size_t)(slash - t[i]) >= sizeof parent)
+        continue;
+      memcpy(parent, t[i], (size_t)(slash - t[i]));
+      parent[slash - t[i]] = '\0';
+      toks |= (uint64_t)1 << token_index(vocab, parent);
+    }
     have = tokens_provide(vocab, toks);
     for (unsigned f = 0; f < HVX_ENL_COUNT; f++) {
       hvx_enl_set missing;

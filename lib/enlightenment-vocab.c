@@ -397,9 +397,10 @@ static int parse_xl(const char *text, struct hvx_enl_config *out)
       if (isspace((unsigned char)*q) || *q == ',')
         continue;
       if (*q != '"' && *q != '\'') {
+        hvx_set_error(EINVAL, "xl: viridian list items must be quoted "
+                      "strings, not '%.20s'", q);
         free(inner);
-        return hvx_set_error(EINVAL, "xl: viridian list items must be "
-                             "quoted strings, not '%.20s'", q);
+        return -1;
       }
       q = strchr(q + 1, *q);
       if (!q)

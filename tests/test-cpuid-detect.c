@@ -294,6 +294,33 @@ static void test_flag_tables(void **state)
   assert_string_equal(t[0].name, "realtime");
 }
 
+/* Random dump text: parsed or refused, never a crash; whatever parses
+ * can be detected. */
+static void test_random_dumps(void **state)
+{
+  static const char alphabet[] = "0x4123 \n:=eabcdx#CPU";
+  uint64_t x = 0x1234567887654321ull;
+  char buf[200];
+  (void)state;
+
+  for (unsigned i = 0; i < 30000; i++) {
+    struct hvx_cpuid_dump d;
+    struct hvx_detect det;
+    size_t len;
+    x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+    len = x % sizeof buf;
+    for (size_t k = 0; k < len; k++) {
+      x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+      buf[k] = alphabet[x % (sizeof alphabet - 1)];
+    }
+    if (hvx_cpuid_dump_parse(buf, len, &d) == 0) {
+      hvx_detect_from_dump(&d, &det);
+      assert_true(det.n_sigs <= HVX_DETECT_MAX_SIGS);
+      hvx_cpuid_dump_free(&d);
+    }
+  }
+}
+
 int main(void)
 {
   const struct CMUnitTest tests[] = {
@@ -307,6 +334,7 @@ int main(void)
     cmocka_unit_test(test_detect_edge_cases),
     cmocka_unit_test(test_live_probe),
     cmocka_unit_test(test_flag_tables),
+    cmocka_unit_test(test_random_dumps),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -243,6 +243,29 @@ static void test_trace_errors(void **state)
   assert_hvx_error(EINVAL, "NULL argument");
 }
 
+/* Random lines: decoded or refused, never a crash. */
+static void test_random_lines(void **state)
+{
+  static const char alphabet[] = "0x1fF9 ,#->=resulthvxn_op\t";
+  uint64_t x = 88172645463325252ull;
+  char buf[96];
+  struct hvx_trace_record r;
+  (void)state;
+
+  for (unsigned i = 0; i < 50000; i++) {
+    size_t len;
+    x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+    len = x % (sizeof buf - 1);
+    for (size_t k = 0; k < len; k++) {
+      x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+      buf[k] = alphabet[x % (sizeof alphabet - 1)];
+    }
+    buf[len] = '\0';
+    if (decode(buf, &r) == 0)
+      assert_true(r.kind <= HVX_TRACE_XEN);
+  }
+}
+
 int main(void)
 {
   const struct CMUnitTest tests[] = {
@@ -252,6 +275,7 @@ int main(void)
     cmocka_unit_test(test_frame_validate),
     cmocka_unit_test(test_trace_lines),
     cmocka_unit_test(test_trace_errors),
+    cmocka_unit_test(test_random_lines),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

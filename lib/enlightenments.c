@@ -250,7 +250,7 @@ HVX_API const char *hvx_vocab_name(unsigned vocab)
 /* ---- Xen viridian groups and HVM_PARAM_VIRIDIAN -------------------- */
 
 /* libxl_viridian_enlightenment order (libxl_types.idl). */
-static const char *const xl_groups[HVX_XL_GROUP_COUNT] = {
+const char *const hvx_xl_groups[HVX_XL_GROUP_COUNT] = {
   "base", "freq", "time_ref_count", "reference_tsc",
   "hcall_remote_tlb_flush", "apic_assist", "crash_ctl", "synic", "stimer",
   "hcall_ipi", "ex_processor_masks", "no_vp_limit", "cpu_hotplug",
@@ -258,13 +258,14 @@ static const char *const xl_groups[HVX_XL_GROUP_COUNT] = {
 
 HVX_API const char *hvx_xl_group_name(unsigned group)
 {
-  return group < HVX_XL_GROUP_COUNT ? xl_groups[group] : NULL;
+  return group < HVX_XL_GROUP_COUNT ? hvx_xl_groups[group] : NULL;
 }
 
 int hvx_xl_group_by_name(const char *name, size_t len)
 {
   for (unsigned g = 0; g < HVX_XL_GROUP_COUNT; g++)
-    if (strlen(xl_groups[g]) == len && memcmp(xl_groups[g], name, len) == 0)
+    if (strlen(hvx_xl_groups[g]) == len &&
+        memcmp(hvx_xl_groups[g], name, len) == 0)
       return (int)g;
   return -1;
 }

@@ -2,6 +2,7 @@
  * bits of the installed Xen headers), QEMU and libvirt parsing, the
  * compatibility report, and format -> parse round trips. */
 #include "testutil.h"
+#include "enlightenment-internal.h"
 
 #if __has_include(<xen/hvm/params.h>)
 #include <xen/xen.h>
@@ -55,6 +56,43 @@ static void test_table(void **state)
   assert_int_equal(hvx_vocab_by_name("libvirt"), HVX_VOCAB_LIBVIRT);
   assert_int_equal(hvx_vocab_by_name("vmware"), -1);
   assert_string_equal(hvx_enl_status_name(HVX_ENL_MISSING), "missing");
+}
+
+/* Every name the map uses is a token of its vocabulary, and every token
+ * provides something: neither list can drift from the other. */
+static void test_tokens_match_map(void **state)
+{
+  static const unsigned vocabs[] = {
+    HVX_VOCAB_XL, HVX_VOCAB_QEMU, HVX_VOCAB_LIBVIRT
+  };
+  (void)state;
+
+  for (size_t v = 0; v < 3; v++) {
+    size_t n;
+    const char *const *t = hvx_vocab_tokens(vocabs[v], &n);
+
+    assert_true(n > 0 && n <= 64);
+    for (unsigned f = 0; f < HVX_ENL_COUNT; f++) {
+      const char *alts = hvx_enl_row_field(f, vocabs[v]);
+      char word[HVX_ENL_MAX_WORD];
+      if (!alts || !strcmp(alts, "*"))
+        continue;
+      while (*alts) {
+        size_t len = strcspn(alts, "|");
+        assert_true(len < sizeof word);
+        memcpy(word, alts, len);
+        word[len] = '\0';
+        if (hvx_token_index(vocabs[v], word) < 0)
+          fail_msg("%s: '%s' of %s is not a token", hvx_vocab_name(vocabs[v]),
+                   word, hvx_enl_info(f)->name);
+        alts += len + (alts[len] == '|');
+      }
+    }
+    for (size_t i = 0; i < n; i++)
+      if (!hvx_token_provides(vocabs[v], t[i]))
+        fail_msg("%s token '%s' provides nothing", hvx_vocab_name(vocabs[v]),
+                 t[i]);
+  }
 }
 
 /* libxl's group -> HVM_PARAM_VIRIDIAN mapping, in the header's bits. */
@@ -402,6 +440,7 @@ int main(void)
   const struct CMUnitTest tests[] = {
     cmocka_unit_test(test_random_text),
     cmocka_unit_test(test_table),
+    cmocka_unit_test(test_tokens_match_map),
     cmocka_unit_test(test_xl_mask),
     cmocka_unit_test(test_xl_semantics),
     cmocka_unit_test(test_qemu),

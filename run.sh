@@ -22,6 +22,7 @@ PACKAGES=(
   qemu-utils libvhdi-utils libqcow-utils
   python3 python3-pytest python3-pip python3-mypy groff-base
   clang libclang-rt-14-dev valgrind
+  cpuid systemd
 )
 
 install_deps() {

@@ -9,5 +9,8 @@
 #include <hvx/error.h>
 #include <hvx/image.h>
 #include <hvx/convert.h>
+#include <hvx/hypercall.h>
+#include <hvx/detect.h>
+#include <hvx/enlightenment.h>
 
 #endif /* HVX_H */

@@ -3,7 +3,10 @@
  * The source is walked by block status.  Zero extents and holes are never
  * read; allocated extents are read in chunks, all-zero pieces (at the
  * target's write granularity) are skipped, and the rest written.  Since
- * the target is a new image, skipped ranges already read as zeros there.
+ * the target is a new image, skipped ranges already read as zeros there --
+ * unless it was created on a backing file (a differencing VHD, ...): then
+ * the pieces that equal the backing file's are skipped instead, and zeros
+ * that would show the backing file's data are written.
  * The target is made under a temporary name beside the destination and
  * renamed over it only when complete and synced.
  */
@@ -197,6 +200,7 @@ struct job {
   hvx_convert_options *o;
   EVP_MD_CTX *md;
   uint8_t *buf;
+  uint8_t *bbuf;      /* the target's backing data, if it has a backing */
   uint32_t gran;      /* target write granularity */
   uint64_t done;
 };
@@ -214,30 +218,41 @@ static int report(struct job *j)
   return 0;
 }
 
-/* Write BUF[0..N) at OFF, skipping all-zero granules when asked. */
+/* Does the target already read BUF[I..I+C) (zeros, or its backing's)? */
+static bool unchanged(struct job *j, const uint8_t *buf, size_t i, size_t c)
+{
+  return j->bbuf ? memcmp(buf + i, j->bbuf + i, c) == 0 :
+                   hvx_is_zero(buf + i, c);
+}
+
+/* Write BUF[0..N) at OFF, skipping granules the target already reads
+ * (when asked). */
 static int write_data(struct job *j, const uint8_t *buf, size_t n,
                       uint64_t off)
 {
   size_t g = j->gran;
+
+  if (j->bbuf && hvx_read_backing(j->dst, j->bbuf, n, off) < 0)
+    return -1;
 
   if (j->o->compress) {
     /* Compressed units are whole granules (clusters); the last one may
      * be short at the end of the disk. */
     for (size_t i = 0; i < n; i += g) {
       size_t c = (size_t)hvx_min_u64(g, n - i);
-      if (hvx_is_zero(buf + i, c))
+      if (unchanged(j, buf, i, c))
         continue;
       if (hvx_pwrite_compressed(j->dst, buf + i, c, off + i) < 0)
         return -1;
     }
     return 0;
   }
-  if (!j->o->detect_zeroes)
+  if (!j->o->detect_zeroes && !j->bbuf)
     return hvx_pwrite(j->dst, buf, n, off);
   /* Coalesce runs of non-zero granules into one write. */
   for (size_t i = 0; i < n; ) {
     size_t start, c = (size_t)hvx_min_u64(g - (off + i) % g, n - i);
-    if (hvx_is_zero(buf + i, c)) {
+    if (unchanged(j, buf, i, c)) {
       i += c;
       continue;
     }
@@ -245,7 +260,7 @@ static int write_data(struct job *j, const uint8_t *buf, size_t n,
     i += c;
     while (i < n) {
       c = (size_t)hvx_min_u64(g, n - i);
-      if (hvx_is_zero(buf + i, c))
+      if (unchanged(j, buf, i, c))
         break;
       i += c;
     }
@@ -255,12 +270,15 @@ static int write_data(struct job *j, const uint8_t *buf, size_t n,
   return 0;
 }
 
-static int copy_extent(struct job *j, uint64_t off, uint64_t len)
+/* Copy [OFF, OFF+LEN) of the source; ZERO: it is known to read zeros. */
+static int copy_extent(struct job *j, uint64_t off, uint64_t len, bool zero)
 {
   while (len > 0) {
     /* Chunks aligned to CONVERT_CHUNK so compressed granules line up. */
     size_t n = (size_t)hvx_min_u64(len, CONVERT_CHUNK - off % CONVERT_CHUNK);
-    if (hvx_pread(j->src, j->buf, n, off) < 0)
+    if (zero)
+      memset(j->buf, 0, n);
+    else if (hvx_pread(j->src, j->buf, n, off) < 0)
       return -1;
     if (j->md && !EVP_DigestUpdate(j->md, j->buf, n))
       return hvx_set_error(EIO, "digest update failed");
@@ -289,7 +307,7 @@ static int run(struct job *j)
     uint64_t want = hvx_min_u64(size - off, 1ull << 30);
     if (hvx_block_status(j->src, off, want, &pnum, &flags) < 0)
       return -1;
-    if (flags & HVX_BS_ZERO) {
+    if ((flags & HVX_BS_ZERO) && !j->bbuf) {
       if (j->md && hvx_digest_zeros(j->md, pnum) < 0)
         return -1;
       j->done += pnum;
@@ -298,7 +316,7 @@ static int run(struct job *j)
         return -1;
       continue;
     }
-    if (copy_extent(j, off, pnum) < 0)
+    if (copy_extent(j, off, pnum, flags & HVX_BS_ZERO) < 0)
       return -1;
     off += pnum;
   }
@@ -349,6 +367,9 @@ HVX_API int hvx_convert(const char *src, const char *dst,
     j.gran = j.gran > CONVERT_CHUNK ? CONVERT_CHUNK : 65536;
   if (!(j.buf = hvx_aligned_alloc(CONVERT_CHUNK, "conversion buffer")))
     goto out;
+  if (j.dst->backing &&
+      !(j.bbuf = hvx_aligned_alloc(CONVERT_CHUNK, "conversion buffer")))
+    goto out;
   if (run(&j) < 0)
     goto out;
   if (hvx_flush(j.dst) < 0)
@@ -391,6 +412,7 @@ out:
   if (j.md)
     EVP_MD_CTX_free(j.md);
   free(j.buf);
+  free(j.bbuf);
   hvx_convert_options_free(own);
   return r;
 }

@@ -17,6 +17,11 @@ path of a particular libhvx.so to use that one)::
     assert hvx.compare("disk.qcow2", "disk.vhdx").identical
 
 Errors raise :class:`hvx.Error` subclasses carrying libhvx's message.
+
+Submodules: :mod:`hvx.hypercall` (Hyper-V and Xen hypercall tables,
+input/result values, validation, trace decoding), :mod:`hvx.detect`
+(hypervisor detection from CPUID), :mod:`hvx.enlightenment` (Hyper-V
+enlightenments in the xl, QEMU and libvirt vocabularies).
 """
 
 from __future__ import annotations
@@ -31,6 +36,9 @@ from .image import (CheckResult, Comparison, Extent, Image, ImageInfo,
                     Problem, ProblemKind, compare, digest, formats,
                     parse_size, probe)
 from .convert import Conversion, ProgressCallback, convert
+# Areas with many names of their own stay in their modules:
+# hvx.hypercall.hv_calls(), hvx.detect.detect(), hvx.enlightenment.compat().
+from . import detect, enlightenment, hypercall
 
 __version__ = "0.1.0"
 
@@ -51,6 +59,8 @@ __all__ = [
     "Comparison", "compare", "digest", "probe", "formats", "parse_size",
     # conversion
     "Conversion", "convert", "ProgressCallback",
+    # areas
+    "hypercall", "detect", "enlightenment",
     # library
     "library_version", "library_path", "__version__",
     # errors

@@ -18,9 +18,13 @@ import errno
 import operator
 import os
 import subprocess
-from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple
+from typing import (Any, Callable, Dict, List, Optional, Sequence, Tuple,
+                    TypeVar, Union)
 
 from . import errors
+
+#: What the API accepts as a file name.
+PathArg = Union[str, bytes, "os.PathLike[str]", "os.PathLike[bytes]"]
 
 # Exported C functions deliberately not bound, each with its reason.
 # An entry for a symbol that is no longer exported fails the tests too.
@@ -324,6 +328,28 @@ def c_int_range(value: Any, what: str, lo: int, hi: int) -> int:
     if v < lo or v > hi:
         raise errors.invalid(f"{what} {v} out of range {lo}..{hi}")
     return v
+
+
+_INT_MAX = {ctypes.c_bool: 1, ctypes.c_uint8: 0xFF, ctypes.c_uint16: 0xFFFF,
+            ctypes.c_uint32: 0xFFFFFFFF, ctypes.c_uint: 0xFFFFFFFF,
+            ctypes.c_uint64: U64_MAX}
+
+
+_S = TypeVar("_S", bound=ctypes.Structure)
+
+
+def fill(struct: _S, source: Any, what: str) -> _S:
+    """Set each integer field of the ctypes STRUCT from the attribute of
+    the same name of SOURCE, checked against the field's C type (ctypes
+    would truncate silently).  Returns STRUCT."""
+    for name, ctype in struct._fields_:
+        value = getattr(source, name)
+        if ctype is ctypes.c_bool and not isinstance(value, bool) and \
+                value not in (0, 1):
+            raise errors.invalid(f"{what}: {name} must be a bool")
+        setattr(struct, name, c_int_range(value, f"{what}: {name}", 0,
+                                          _INT_MAX[ctype]))
+    return struct
 
 
 def path_arg(path: Any) -> bytes:

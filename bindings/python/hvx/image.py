@@ -26,7 +26,7 @@ __all__ = [
     "parse_size",
 ]
 
-PathArg = Union[str, bytes, "os.PathLike[str]", "os.PathLike[bytes]"]
+PathArg = _lib.PathArg
 
 # C constants from include/hvx/image.h.
 _OPEN_WRITE = 0x1

@@ -15,7 +15,7 @@ import shutil
 import subprocess
 import tempfile
 from pathlib import Path
-from typing import List
+from typing import Any, List, Optional, Tuple
 
 import pytest
 
@@ -50,6 +50,29 @@ def tool(args: List[str], check: bool = False) -> subprocess.CompletedProcess:
            if k not in ("LD_PRELOAD", "ASAN_OPTIONS")}
     return subprocess.run([require(args[0])] + args[1:], env=env,
                           capture_output=True, text=True, check=check)
+
+
+def hvx_cli(*args: str, input: Optional[str] = None,
+            ok_codes: Tuple[int, ...] = (0,)) -> Any:
+    """Run the hvx command (written in C against the same structs the
+    bindings mirror) and return its JSON output."""
+    exe = os.environ.get("HVX")
+    if not exe or not os.access(exe, os.X_OK):
+        if STRICT:
+            pytest.fail("HVX does not name the hvx command")
+        pytest.skip("HVX not set")
+    env = {k: v for k, v in os.environ.items()
+           if k not in ("LD_PRELOAD", "ASAN_OPTIONS")}
+    r = subprocess.run([exe, *args], input=input, env=env,
+                       capture_output=True, text=True, check=False)
+    assert r.returncode in ok_codes, r.stderr
+    return json.loads(r.stdout)
+
+
+def source_dir() -> Path:
+    """The source tree (for its test data)."""
+    top = os.environ.get("top_srcdir")
+    return Path(top) if top else Path(__file__).resolve().parents[3]
 
 
 def qemu_compare(a: Path, fa: str, b: Path,

@@ -67,9 +67,15 @@ def test_every_bound_function_is_used():
     assert unused == [], f"bound but never called: {unused}"
 
 
+AREAS = [hvx.hypercall, hvx.detect, hvx.enlightenment]
+
+
 def _public_objects():
     for name in hvx.__all__:
         yield name, getattr(hvx, name)
+    for mod in AREAS:
+        for name in mod.__all__:
+            yield f"{mod.__name__}.{name}", getattr(mod, name)
 
 
 def test_all_names_exist_and_are_documented():

@@ -42,7 +42,8 @@ void xl_settings_free(struct xl_settings *s);
 struct xl_setting *xl_find(struct xl_settings *s, const char *key);
 
 /* The 1-based column at which NEEDLE (NLEN bytes) first occurs in line
- * LINE of DATA, or 0 if it does not. */
+ * LINE of DATA, or 0 if it does not.  An empty NEEDLE or "\n" gives the
+ * column just past the line's end. */
 int xl_column_of(const char *data, size_t len, int line, const char *needle,
                  size_t nlen);
 

@@ -48,12 +48,24 @@ static const char *take_report(struct reader *r)
   n = strcspn(p, "\n");
   r->rep_taken = r->rep_len;
   skip = strlen(r->src);
-  if (n > skip + 2 && strncmp(p, r->src, skip) == 0 && p[skip] == ':' &&
-      p[skip + 1] == ' ') {
-    p += skip + 2;
-    n -= skip + 2;
+  /* "SOURCE: message" or, for syntax errors, "SOURCE:LINE: message". */
+  if (n > skip + 1 && strncmp(p, r->src, skip) == 0 && p[skip] == ':') {
+    size_t k = p[skip + 1] == ' ' ? skip + 2 : skip + 1;
+    p += k;
+    n -= k;
   }
-  snprintf(r->msg, sizeof r->msg, "%.*s", (int)n, p);
+  /* Shown to people: control characters (a stray CR) as escapes. */
+  size_t o = 0;
+  for (size_t i = 0; i < n && o + 5 < sizeof r->msg; i++) {
+    unsigned char c = (unsigned char)p[i];
+    if (c == '\r')
+      o += (size_t)snprintf(r->msg + o, sizeof r->msg - o, "\\r");
+    else if (c < 0x20 || c == 0x7f)
+      o += (size_t)snprintf(r->msg + o, sizeof r->msg - o, "\\x%02x", c);
+    else
+      r->msg[o++] = (char)c;
+  }
+  r->msg[o] = '\0';
   return r->msg;
 }
 
@@ -137,7 +149,7 @@ static int get_long(struct reader *r, const char *key, long min, long max,
                 e == ERANGE ? " in range" : "");
   }
   if (*out < min || *out > max)
-    return rerr(r, key, -1, *out > max ? EFBIG : EBADMSG,
+    return rerr(r, key, -1, *out > max && max > 1 ? EFBIG : EBADMSG,
                 "%ld%s is out of range (%ld to %ld)", *out, unit, min, max);
   return 1;
 }
@@ -353,8 +365,9 @@ static int read_boot(struct reader *r)
       get_str(r, "extra", &extra) < 0)
     return -1;
   /* xl's rule: cmdline wins; else "root=ROOT EXTRA". */
-  if (cmdline && (root || extra)) {
-    if (hvx_report_addf(r->report, HVX_SEVERITY_INFO, "key cmdline", NULL,
+  if (cmdline) {
+    if ((root || extra) &&
+        hvx_report_addf(r->report, HVX_SEVERITY_INFO, "key cmdline", NULL,
                         "root= and extra= are ignored in favour of "
                         "cmdline=, as xl does") < 0)
       return -1;
@@ -859,7 +872,22 @@ static int syntax_error(struct reader *r, int e)
     line++;
     col = xl_column_of(r->data, r->len, line, "\n", 1);
   } else {
-    col = xl_column_of(r->data, r->len, line, tok, strlen(tok));
+    /* Undo take_report's escapes to find the token in the text. */
+    char raw[128];
+    size_t n = 0;
+    for (const char *t = tok; *t && n + 1 < sizeof raw; t++) {
+      unsigned v;
+      if (t[0] == '\\' && t[1] == 'r') {
+        raw[n++] = '\r';
+        t++;
+      } else if (t[0] == '\\' && t[1] == 'x' && sscanf(t + 2, "%2x", &v) == 1) {
+        raw[n++] = (char)v;
+        t += 3;
+      } else {
+        raw[n++] = *t;
+      }
+    }
+    col = xl_column_of(r->data, r->len, line, raw, n);
   }
   return hvx_set_error(EBADMSG, "xl: %s:%d:%d: %s%s%s", r->src, line,
                        col ? col : 1, msg,
@@ -903,8 +931,11 @@ static int read_all(struct reader *r)
     if (!r->set.v[i].consumed && keep_unknown(r, &r->set.v[i]) < 0)
       return -1;
   if (hvx_vm_validate(r->vm) < 0) {
-    hvx_prefix_error("xl: %s", r->src);
-    return -1;
+    /* The file describes an impossible guest: malformed input. */
+    char why[600];
+    snprintf(why, sizeof why, "%s", hvx_error());
+    return hvx_set_error(EBADMSG, "xl: %s: %s", r->src,
+                         why + (strncmp(why, "vm: ", 4) ? 0 : 4));
   }
   return 0;
 }

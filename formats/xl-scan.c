@@ -260,7 +260,10 @@ int xl_column_of(const char *data, size_t len, int line, const char *needle,
   eol = memchr(p, '\n', (size_t)(end - p));
   if (!eol)
     eol = end;
-  if (nlen == 0 || nlen > (size_t)(eol - p))
+  /* The end of the line, for a newline or end-of-file token. */
+  if (nlen == 0 || (nlen == 1 && *needle == '\n'))
+    return (int)(eol - p) + 1;
+  if (nlen > (size_t)(eol - p))
     return 0;
   for (const char *q = p; q + nlen <= eol; q++)
     if (memcmp(q, needle, nlen) == 0)

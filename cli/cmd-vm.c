@@ -36,7 +36,8 @@ static const char usage[] =
   "usage: hvx vm show --from FORMAT [--output=human|json] FILE\n"
   "       hvx vm convert --from FORMAT --to FORMAT [-o OUTPUT] "
   "[--report=FILE] [--strict] FILE\n"
-  "       hvx vm xenstore [--output=human|json] DOMID\n"
+  "       hvx vm xenstore [--output=human|json] [--hypervisor] "
+  "[--to FORMAT [-o OUTPUT]] DOMID\n"
   "formats: xl\n";
 
 /* The report to stderr, one line per item, or as JSON into PATH. */
@@ -127,7 +128,8 @@ static void print_human(const hvx_vm *vm)
            hvx_vm_extra_value(vm, HVX_OBJECT_GUEST, 0, (size_t)j));
 }
 
-enum { OPT_FROM = 256, OPT_TO, OPT_OUTPUT, OPT_REPORT, OPT_STRICT };
+enum { OPT_FROM = 256, OPT_TO, OPT_OUTPUT, OPT_REPORT, OPT_STRICT,
+       OPT_HYPERVISOR };
 
 static const struct option vm_options[] = {
   { "from", required_argument, NULL, OPT_FROM },
@@ -135,13 +137,14 @@ static const struct option vm_options[] = {
   { "output", required_argument, NULL, OPT_OUTPUT },
   { "report", required_argument, NULL, OPT_REPORT },
   { "strict", no_argument, NULL, OPT_STRICT },
+  { "hypervisor", no_argument, NULL, OPT_HYPERVISOR },
   { "help", no_argument, NULL, 'h' },
   { NULL, 0, NULL, 0 },
 };
 
 struct vm_args {
   const char *from, *to, *out, *report;
-  int json, strict;
+  int json, strict, hypervisor;
 };
 
 static int parse_vm_args(int argc, char **argv, struct vm_args *a)
@@ -156,6 +159,7 @@ static int parse_vm_args(int argc, char **argv, struct vm_args *a)
     case 'o': a->out = optarg; break;
     case OPT_REPORT: a->report = optarg; break;
     case OPT_STRICT: a->strict = 1; break;
+    case OPT_HYPERVISOR: a->hypervisor = 1; break;
     case OPT_OUTPUT:
       if ((a->json = cli_output_mode(optarg)) < 0)
         return -1;
@@ -273,10 +277,10 @@ out:
 static int vm_xenstore(int argc, char **argv)
 {
   struct vm_args a = { 0 };
-  int i = parse_vm_args(argc, argv, &a), rc;
+  int i = parse_vm_args(argc, argv, &a), t = -1, rc = 1;
   hvx_report *report;
-  hvx_vm *vm;
-  char *end;
+  hvx_vm *vm = NULL;
+  char *end, *text = NULL;
   unsigned long domid;
 
   if (i < 0)
@@ -290,16 +294,25 @@ static int vm_xenstore(int argc, char **argv)
     cli_fail("vm: '%s' is not a domain id (0 to 32751)", argv[i]);
     return 1;
   }
+  if (a.to && (t = find_format(a.to, true)) < 0)
+    return 1;
   if (!(report = hvx_report_new())) {
     cli_error();
     return 1;
   }
-  if (!(vm = hvx_vm_from_xenstore((unsigned)domid, report))) {
+  /* --hypervisor: facts only Xen itself knows, through libxenctrl. */
+  if (!(vm = hvx_vm_from_xenstore((unsigned)domid, report)) ||
+      (a.hypervisor && hvx_vm_add_domain_info(vm, (unsigned)domid) < 0) ||
+      (t >= 0 && !(text = vm_formats[t].write(vm, report)))) {
     cli_error();
-    hvx_report_free(report);
-    return 1;
+    goto out;
   }
-  rc = show(vm, report, &a);
+  if (text)
+    rc = print_report(report, a.report) < 0 || write_out(a.out, text) < 0;
+  else
+    rc = show(vm, report, &a);
+out:
+  free(text);
   hvx_vm_free(vm);
   hvx_report_free(report);
   return rc;

@@ -168,6 +168,30 @@ static void test_kept_and_reported(void **state)
   hvx_report_free(r);
 }
 
+/* Without a hypervisor, domain facts fail clearly; without xenstored,
+ * the socket libxenstore tried is named. */
+static void test_no_xen_host(void **state)
+{
+  struct hvx_xen_domain_info info;
+  hvx_vm *vm = hvx_vm_new();
+
+  if (access("/dev/xen/privcmd", F_OK) == 0 ||
+      access("/proc/xen/privcmd", F_OK) == 0)
+    skip();
+  assert_int_equal(hvx_xen_domain_info(1, &info), -1);
+  assert_hvx_error(ENOTSUP, "xenctrl: not running on a Xen host");
+  assert_int_equal(hvx_vm_add_domain_info(vm, 1), -1);
+  assert_hvx_error(ENOTSUP, "not running on a Xen host");
+  assert_int_equal(hvx_xen_domain_info(40000, &info), -1);
+  assert_hvx_error(EINVAL, "not a domain id");
+  hvx_vm_free(vm);
+
+  setenv("XENSTORED_PATH", "/nonexistent/xenstored.sock", 1);
+  assert_null(hvx_vm_from_xenstore(1, NULL));
+  assert_hvx_error(ENOENT, "socket /nonexistent/xenstored.sock");
+  unsetenv("XENSTORED_PATH");
+}
+
 int main(void)
 {
   const struct CMUnitTest tests[] = {
@@ -177,6 +201,7 @@ int main(void)
     cmocka_unit_test(test_disks),
     cmocka_unit_test(test_vifs),
     cmocka_unit_test(test_kept_and_reported),
+    cmocka_unit_test(test_no_xen_host),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -293,19 +293,20 @@ static int write_firmware(struct writer *w)
       return -1;
     return 0;
   }
+  /* bios = names the firmware; a kept "xl.firmware" (a custom image)
+   * still follows, as in the source. */
   switch (vm->firmware) {
   case HVX_FIRMWARE_UEFI:
     put_str(w, "bios", "ovmf");
-    emitted(w, "firmware");
     break;
   case HVX_FIRMWARE_BIOS:
     if (flavour && (strcmp(flavour, "seabios") == 0 ||
-                    strcmp(flavour, "rombios") == 0))
+                    strcmp(flavour, "rombios") == 0)) {
       put_str(w, "bios", flavour);
-    else
+    } else {
       put_str(w, "firmware", "bios");
-    emitted(w, "bios");
-    emitted(w, "firmware");
+      emitted(w, "bios");
+    }
     break;
   default:
     emitted(w, "bios");

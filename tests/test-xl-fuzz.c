@@ -8,6 +8,7 @@
 static const char *const fixtures[] = {
   "xlexample.hvm", "xlexample.pvlinux", "xlexample.pvhlinux",
   "hvm-full.cfg", "hvm-legacy.cfg", "pv-pygrub.cfg", "pvh-pvgrub.cfg",
+  "hvm-custom-fw.cfg",
 };
 
 static uint64_t rng = 0x9E3779B97F4A7C15ull;

@@ -534,6 +534,10 @@ HVX_API char *hvx_vm_to_xl(const hvx_vm *vm, hvx_report *report)
     put_str(&w, "uuid", vm->uuid);
   if (vm->guest_type)
     put_str(&w, "type", hvx_guest_type_name(vm->guest_type));
+  else if (hvx_report_addf(report, HVX_SEVERITY_WARNING, "guest",
+                           "set the guest type in the model",
+                           "no guest type: xl will take it for PV") < 0)
+    goto out;
   if (vm->memory)
     put_num(&w, "memory", vm->memory >> 20);
   if (vm->max_memory)

@@ -17,6 +17,7 @@ int cmd_formats(int argc, char **argv);
 int cmd_hypercall(int argc, char **argv);
 int cmd_detect(int argc, char **argv);
 int cmd_enlightenments(int argc, char **argv);
+int cmd_vm(int argc, char **argv);
 
 /* Print "hvx: MESSAGE" from the library's last error to stderr. */
 void cli_error(void);

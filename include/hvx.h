@@ -12,5 +12,8 @@
 #include <hvx/hypercall.h>
 #include <hvx/detect.h>
 #include <hvx/enlightenment.h>
+#include <hvx/report.h>
+#include <hvx/vm.h>
+#include <hvx/xen.h>
 
 #endif /* HVX_H */

@@ -21,6 +21,7 @@ PACKAGES=(
   libxen-dev libssl-dev zlib1g-dev libcmocka-dev
   qemu-utils libvhdi-utils libqcow-utils
   python3 python3-pytest
+  libxml2-dev libxml2-utils libvirt-clients
 )
 
 install_deps() {

@@ -106,6 +106,14 @@ static void ps_disks(struct hvx_buf *b, const hvx_vm *vm, int gen)
                    " { Add-VMScsiController -VM $vm }\n", scsi);
   for (size_t i = 0; i < vm->n_disks; i++) {
     const struct hvx_vm_disk *d = &vm->disks[i];
+    if (d->bus == HVX_BUS_FLOPPY) {
+      if (d->path) {
+        hvx_buf_add(b, "Set-VMFloppyDiskDrive -VM $vm -Path ");
+        ps_path(b, d->path);
+        hvx_buf_add(b, "\n");
+      }
+      continue;
+    }
     if (d->cdrom) {
       /* The controller type of a DVD drive follows the generation. */
       hvx_buf_printf(b, "Add-VMDvdDrive -VM $vm -ControllerNumber %u "

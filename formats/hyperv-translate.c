@@ -359,7 +359,7 @@ static size_t boot_disk(const hvx_vm *vm)
 
   for (size_t i = 0; i < vm->n_disks; i++) {
     const struct hvx_vm_disk *d = &vm->disks[i];
-    if (d->cdrom)
+    if (d->cdrom || d->bus == HVX_BUS_FLOPPY)
       continue;
     if (d->controller == 0 && d->slot == 0 && d->partition <= 1)
       return i;
@@ -418,6 +418,52 @@ static int count_cdroms(const hvx_vm *vm)
   for (size_t i = 0; i < vm->n_disks; i++)
     n += vm->disks[i].cdrom;
   return n;
+}
+
+static size_t count_floppies(const hvx_vm *vm)
+{
+  size_t n = 0;
+
+  for (size_t i = 0; i < vm->n_disks; i++)
+    n += vm->disks[i].bus == HVX_BUS_FLOPPY;
+  return n;
+}
+
+/* Gen1 has one floppy drive, Gen2 none: the first floppy image stays
+ * (at floppy 0:0), the others become empty drives reported lost; they
+ * are removed after placement (indices must match the source's). */
+static int drop_floppies(hvx_vm *vm, int gen, hvx_report *r)
+{
+  bool kept = false;
+  char subject[300];
+
+  for (size_t i = 0; i < vm->n_disks; i++) {
+    struct hvx_vm_disk *d = &vm->disks[i];
+    if (d->bus != HVX_BUS_FLOPPY)
+      continue;
+    d->controller = d->slot = d->partition = 0;
+    if (gen == 1 && !kept) {
+      kept = true;
+      continue;
+    }
+    ADD(HVX_SEVERITY_LOSS, hvx_disk_subject(vm, i, subject, sizeof subject),
+        NULL, "floppy image %s is dropped: %s", d->path ? d->path : "(none)",
+        gen == 2 ? "Generation 2 has no floppy drive" : "Generation 1 has "
+        "one floppy drive");
+    free(d->path);
+    d->path = NULL;
+    d->cdrom = true; /* marks it for removal */
+  }
+  return 0;
+}
+
+static int remove_dropped_floppies(hvx_vm *vm)
+{
+  for (size_t i = vm->n_disks; i-- > 0;)
+    if (vm->disks[i].bus == HVX_BUS_FLOPPY && vm->disks[i].cdrom &&
+        hvx_vm_remove_disk(vm, i) < 0)
+      return -1;
+  return 0;
 }
 
 /* New path for an image that must become VHDX: the extension replaced. */
@@ -497,11 +543,13 @@ static int place_disks(hvx_vm *vm, const hvx_vm *src, int gen, int os,
   char subject[300], was[64], now[64];
 
   memset(&s, 0, sizeof s);
-  if (vm->n_disks > limit)
+  if (drop_floppies(vm, gen, r) < 0)
+    return -1;
+  if (vm->n_disks - count_floppies(vm) > limit)
     return hvx_set_error(EFBIG, "hyperv: %zu disks is more than a "
                          "Generation %d guest can hold (%u: %s4 SCSI "
-                         "controllers x 64)", vm->n_disks, gen, limit,
-                         gen == 1 ? "4 IDE + " : "");
+                         "controllers x 64)", vm->n_disks - count_floppies(vm),
+                         gen, limit, gen == 1 ? "4 IDE + " : "");
   if (gen == 1 && count_cdroms(vm) > 4 - (boot != SIZE_MAX))
     return hvx_set_error(EFBIG, "hyperv: %d DVD drives, but a Generation 1 "
                          "guest has DVD drives on IDE only and %d IDE "
@@ -517,7 +565,7 @@ static int place_disks(hvx_vm *vm, const hvx_vm *src, int gen, int os,
       bool is_boot = i == boot;
       int mine = is_boot ? 0 : gen == 1 && d->cdrom ? 1 : 2;
 
-      if (mine != pass)
+      if (mine != pass || d->bus == HVX_BUS_FLOPPY)
         continue;
       hvx_disk_address(src, i, was, sizeof was);
       if (is_boot && gen == 1) {
@@ -572,7 +620,7 @@ static int place_disks(hvx_vm *vm, const hvx_vm *src, int gen, int os,
         return -1;
     }
   }
-  return 0;
+  return remove_dropped_floppies(vm);
 }
 
 /* ---- NICs and serial ports -------------------------------------------- */
@@ -719,7 +767,9 @@ int hvx_hyperv_check_layout(const hvx_vm *vm, const char *what)
   }
   for (size_t i = 0; i < vm->n_disks; i++) {
     const struct hvx_vm_disk *d = &vm->disks[i];
-    bool ok = d->bus == HVX_BUS_SCSI
+    bool ok = d->bus == HVX_BUS_FLOPPY
+                ? gen == 1 && d->controller == 0 && d->slot == 0
+                : d->bus == HVX_BUS_SCSI
                 ? d->controller < HVX_HYPERV_SCSI_CONTROLLERS &&
                   d->slot < HVX_HYPERV_SCSI_LOCATIONS
                 : d->bus == HVX_BUS_IDE && gen == 1 &&

@@ -656,10 +656,7 @@ static int read_bios(struct reader *rd, xmlNodePtr sec, int gen)
     order[n++] = letter;
     order[n] = '\0';
   }
-  /* Hyper-V always lists all four; only an order that differs from its
-   * default (CD, IDE, network, floppy) says anything. */
-  if (n && strcmp(order, "dcna") != 0 &&
-      hvx_vm_set_boot_order(rd->vm, order) < 0)
+  if (n && hvx_vm_set_boot_order(rd->vm, order) < 0)
     return bad_value(rd, sec);
   return 0;
 }
@@ -707,7 +704,8 @@ static int read_guest(struct reader *rd, const xmlNode *root, int *gen)
   vm->enlightenments = HVX_ENL_ALL & ~HVX_ENL_XEN_PLATFORM;
   if (get_uint(rd, root, "properties/version", 1000000, &v, &present) < 0)
     return -1;
-  if (present) {
+  /* 1280 (5.0, Windows Server 2012 R2) is what the writer assumes. */
+  if (present && v != 1280) {
     snprintf(num, sizeof num, "%" PRIu64, v);
     if (hvx_vm_set_extra(vm, HVX_OBJECT_GUEST, 0, "hyperv.version", num) < 0)
       return -1;
@@ -730,7 +728,8 @@ static int read_guest(struct reader *rd, const xmlNode *root, int *gen)
     vm->memory = size << 20;
   if (dynamic && has_limit && limit > size)
     vm->max_memory = limit << 20;
-  if (dynamic && has_res && reservation) {
+  /* The minimum defaults to the startup memory. */
+  if (dynamic && has_res && reservation && reservation != size) {
     snprintf(num, sizeof num, "%" PRIu64, reservation);
     if (hvx_vm_set_extra(vm, HVX_OBJECT_GUEST, 0,
                          "hyperv.memory_minimum_mb", num) < 0)

@@ -354,8 +354,10 @@ static void platform(struct writer *w)
 
   add_vdev(w, HV_VDEV_BIOS, HV_VDEV_BIOS, "Microsoft Virtual BIOS");
   el_int(&b, 4, "VDEVVersion", 512);
-  if (w->gen == 1) {
-    const char *order = vm->boot_order ? vm->boot_order : "";
+  /* Hyper-V lists all four device kinds: a partial order is completed
+   * in its default order (CD, IDE, network, floppy). */
+  if (w->gen == 1 && vm->boot_order) {
+    const char *order = vm->boot_order;
     char all[8];
     size_t n = 0;
     for (const char *p = order; *p; p++)
@@ -540,7 +542,7 @@ HVX_API int hvx_vm_to_hyperv_xml(const hvx_vm *vm, unsigned flags, char **out,
   el_str(&b, 6, "logical_id", uuid);
   close_el(&b, 4, "global");
   {
-    uint64_t size = vm->memory >> 20, min = size < 512 ? size : 512, v;
+    uint64_t size = vm->memory >> 20, min = size, v;
     const char *x = hvx_vm_extra(vm, HVX_OBJECT_GUEST, 0,
                                  "hyperv.memory_minimum_mb");
     bool dynamic = vm->max_memory > vm->memory;

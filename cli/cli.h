@@ -13,6 +13,7 @@ int cmd_check(int argc, char **argv);
 int cmd_compare(int argc, char **argv);
 int cmd_digest(int argc, char **argv);
 int cmd_convert(int argc, char **argv);
+int cmd_vm(int argc, char **argv);
 
 /* Print "hvx: MESSAGE" from the library's last error to stderr. */
 void cli_error(void);

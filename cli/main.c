@@ -17,6 +17,7 @@ static const struct {
   { "check", cmd_check, "check an image's structure" },
   { "compare", cmd_compare, "compare the contents of two images" },
   { "digest", cmd_digest, "digest an image's virtual content" },
+  { "vm", cmd_vm, "show or convert a guest description (xl.cfg, ...)" },
 };
 
 #define N_COMMANDS (sizeof commands / sizeof commands[0])

@@ -109,6 +109,7 @@ static const struct {
   { HVX_ENL_HV_EX_PROCESSOR_MASKS, "hv_ex_processor_masks" },
   { HVX_ENL_HV_NO_VP_LIMIT, "hv_no_vp_limit" },
   { HVX_ENL_HV_CPU_HOTPLUG, "hv_cpu_hotplug" },
+  { HVX_ENL_HV_SYNIC, "hv_synic" },
   { HVX_ENL_XEN_PLATFORM, "xen_platform" },
 };
 

@@ -179,12 +179,14 @@ int hvx_action_from_name(const char *name);
 #define HVX_ENL_HV_EX_PROCESSOR_MASKS (UINT64_C(1) << 9)
 #define HVX_ENL_HV_NO_VP_LIMIT     (UINT64_C(1) << 10)
 #define HVX_ENL_HV_CPU_HOTPLUG     (UINT64_C(1) << 11)
+#define HVX_ENL_HV_SYNIC           (UINT64_C(1) << 12) /* synthetic
+                                                        interrupt controller */
 #define HVX_ENL_XEN_PLATFORM       (UINT64_C(1) << 32) /* Xen platform PCI
                                                         device (PV drivers
                                                         in an HVM guest) */
 /* All the bits above. */
 #define HVX_ENL_ALL \
-  (((UINT64_C(1) << 12) - 1) | HVX_ENL_XEN_PLATFORM)
+  (((UINT64_C(1) << 13) - 1) | HVX_ENL_XEN_PLATFORM)
 /* Set the mask (EINVAL for unknown bits). */
 int hvx_vm_set_enlightenments(hvx_vm *vm, uint64_t mask);
 uint64_t hvx_vm_enlightenments(const hvx_vm *vm);

@@ -38,6 +38,10 @@ const char *hvx_path_basename(const char *path);
 /* True if PATH is a Windows path: "X:\...", "X:/..." or "\\server\...". */
 bool hvx_is_windows_path(const char *path);
 
+/* The boot disk: the first hard disk at controller 0 slot 0, else the
+ * first hard disk (floppies and CD-ROMs aside); SIZE_MAX if none. */
+size_t hvx_boot_disk(const hvx_vm *vm);
+
 /* Check that VM is laid out for Hyper-V (firmware BIOS or UEFI, every
  * disk on a controller and location its generation has); WHAT starts
  * the EINVAL message.  Returns the generation or -1. */

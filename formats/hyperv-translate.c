@@ -353,7 +353,7 @@ struct slots {
   unsigned next_scsi; /* controller * 64 + location to try next */
 };
 
-static size_t boot_disk(const hvx_vm *vm)
+size_t hvx_boot_disk(const hvx_vm *vm)
 {
   size_t first = SIZE_MAX;
 
@@ -536,7 +536,7 @@ static int place_disks(hvx_vm *vm, const hvx_vm *src, int gen, int os,
                        hvx_report *r)
 {
   struct slots s;
-  size_t boot = boot_disk(src);
+  size_t boot = hvx_boot_disk(src);
   unsigned scsi_total = HVX_HYPERV_SCSI_CONTROLLERS *
                         HVX_HYPERV_SCSI_LOCATIONS;
   unsigned limit = scsi_total + (gen == 1 ? 4 : 0);

@@ -234,6 +234,8 @@ HVX_API char *hvx_vm_to_libvirt(const hvx_vm *vm, const char *type,
     const struct hvx_vm_disk *d = &vm->disks[i];
     const char *bus = "xen";
     bool block = d->path && strncmp(d->path, "/dev/", 5) == 0;
+    if (d->path && d->path[0] != '/')
+      block = false;
     if (disk_target(vm, i, dev, sizeof dev, &bus) < 0)
       goto fail;
     if (d->partition)
@@ -243,9 +245,27 @@ HVX_API char *hvx_vm_to_libvirt(const hvx_vm *vm, const char *type,
                    block ? "block" : "file",
                    d->bus == HVX_BUS_FLOPPY ? "floppy" :
                    d->cdrom ? "cdrom" : "disk");
-    hvx_buf_printf(&b, "      <driver name='qemu' type='%s'/>\n",
-                   driver_type(d->format));
-    if (d->path) {
+    if (d->format && strcmp(d->format, "vhdx") == 0) {
+      char subject[300];
+      /* libvirt has no VHDX driver type (its schema's storageFormat). */
+      hvx_buf_add(&b, "      <driver name='qemu'/>\n");
+      if (hvx_report_addf(r, HVX_SEVERITY_WARNING, hvx_disk_subject(vm, i,
+                          subject, sizeof subject), "convert it: hvx "
+                          "convert -O qcow2 IMAGE NEW.qcow2", "libvirt has no "
+                          "VHDX disk type: the driver type is left out") < 0)
+        goto fail;
+    } else {
+      hvx_buf_printf(&b, "      <driver name='qemu' type='%s'/>\n",
+                     driver_type(d->format));
+    }
+    if (d->path && d->path[0] != '/') {
+      char subject[300];
+      /* libvirt takes absolute paths only (a script's target, a file
+       * next to an OVF descriptor): leave the drive without a source. */
+      LOSS(hvx_disk_subject(vm, i, subject, sizeof subject), "image '%s' is "
+           "not an absolute path, which libvirt needs: the drive is written "
+           "without a source", d->path);
+    } else if (d->path) {
       hvx_buf_printf(&b, "      <source");
       attr(&b, block ? "dev" : "file", d->path);
       hvx_buf_add(&b, "/>\n");

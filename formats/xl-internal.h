@@ -51,7 +51,7 @@ int xl_column_of(const char *data, size_t len, int line, const char *needle,
 bool xl_is_key(const char *s);
 
 /* Append S to B as an xl string literal: double-quoted, with \\, \" and
- * control characters escaped as libxlutil reads them. */
+ * the control characters that have letter escapes escaped. */
 void xl_quote(struct hvx_buf *b, const char *s);
 
 /* Append S as a bare number when it is one (decimal or 0x hex), else

@@ -118,6 +118,14 @@ static void consume(struct reader *r, const char *key)
     st->consumed = true;
 }
 
+/* KEY is mapped only in part: keep it verbatim too. */
+static void unconsume(struct reader *r, const char *key)
+{
+  struct xl_setting *st = xl_find(&r->set, key);
+  if (st)
+    st->consumed = false;
+}
+
 /* A string value: 1 and *OUT, 0 if absent, -1 if it is a list. */
 static int get_str(struct reader *r, const char *key, const char **out)
 {
@@ -351,8 +359,7 @@ static int read_boot(struct reader *r)
     const char *base = strrchr(s, '/') ? strrchr(s, '/') + 1 : s;
     if (r->type == HVX_GUEST_HVM && strcmp(base, "hvmloader") == 0) {
       /* xl ignores it: hvmloader is the HVM firmware loader itself. */
-      struct xl_setting *st = xl_find(&r->set, "kernel");
-      st->consumed = false;
+      unconsume(r, "kernel");
     } else if (hvx_vm_set_kernel(r->vm, s) < 0) {
       return rerr_model(r, "kernel", -1);
     }
@@ -409,24 +416,21 @@ static int read_bootloader_args(struct reader *r)
     return hvx_vm_set_bootloader_args(r->vm, s) < 0 ?
            rerr_model(r, "bootloader_args", -1) : 0;
   }
+  bool lossy = false;
   for (int i = 0; i < n; i++) {
     s = xlu_cfg_get_listitem(list, i);
     if (!s) {
       hvx_buf_free(&b);
       return rerr(r, "bootloader_args", i, EBADMSG, "a nested list");
     }
-    if (strpbrk(s, " \t") &&
-        hvx_report_addf(r->report, HVX_SEVERITY_WARNING,
-                        "key bootloader_args", "check the arguments",
-                        "argument %d '%.64s' contains a space; the model "
-                        "keeps the arguments as one space-separated string",
-                        i, s) < 0) {
-      hvx_buf_free(&b);
-      return -1;
-    }
+    lossy |= !*s || strpbrk(s, " \t\n") != NULL;
     hvx_buf_add(&b, i ? " " : "");
     hvx_buf_add(&b, s);
   }
+  /* The model has one space-separated string; where that loses the
+   * argument boundaries, the list is also kept verbatim for xl. */
+  if (lossy)
+    unconsume(r, "bootloader_args");
   if (!(args = hvx_buf_finish(&b)))
     return -1;
   rc = hvx_vm_set_bootloader_args(r->vm, *args ? args : NULL);
@@ -466,7 +470,7 @@ static int read_hvm_firmware(struct reader *r)
       flavour = NULL;
     } else {
       /* A custom firmware image: the model has no field for it. */
-      xl_find(&r->set, "firmware")->consumed = false;
+      unconsume(r, "firmware");
     }
   }
   if (flavour && fw == HVX_FIRMWARE_BIOS &&
@@ -492,7 +496,7 @@ static int read_pv_firmware(struct reader *r)
       return rerr(r, "firmware", -1, EBADMSG, "'%.64s': only pvgrub32 and "
                   "pvgrub64 are PV firmware", s);
     /* Kept verbatim as an extra: it names a file of the Xen install. */
-    xl_find(&r->set, "firmware")->consumed = false;
+    unconsume(r, "firmware");
   } else if (!hvx_vm_kernel(r->vm) && !hvx_vm_bootloader(r->vm)) {
     return rerr(r, NULL, -1, EBADMSG, "a %s guest needs a kernel, a "
                 "bootloader or firmware = \"pvgrub64\" (xl refuses it)",

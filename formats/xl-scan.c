@@ -144,6 +144,16 @@ static int skip_value(struct scanner *s, struct xl_setting *st, int depth)
   }
 }
 
+/* libxlutil's lexer drops a last byte of the input that cannot begin a
+ * token ("a = 1\\" at the very end parses as "a = 1"). */
+static bool lone_last_byte(const struct scanner *s)
+{
+  char c = *s->p;
+
+  return s->p + 1 == s->end && !is_id_start(c) && !(c >= '0' && c <= '9') &&
+         !strchr("[],;= \t\n", c);
+}
+
 struct xl_setting *xl_find(struct xl_settings *set, const char *key)
 {
   for (size_t i = 0; i < set->n; i++)
@@ -195,7 +205,7 @@ int xl_scan(const char *data, size_t len, struct xl_settings *out)
       advance(&s);
       skip_space(&s, true);
     }
-    if (s.p >= s.end)
+    if (s.p >= s.end || lone_last_byte(&s))
       return 0;
     if (!is_id_start(*s.p)) {
       scan_error(&s, "expected a key");
@@ -234,7 +244,7 @@ int xl_scan(const char *data, size_t len, struct xl_settings *out)
     if (skip_value(&s, st, 0) < 0)
       goto fail;
     skip_space(&s, false);
-    if (s.p < s.end && *s.p != '\n' && *s.p != ';') {
+    if (s.p < s.end && *s.p != '\n' && *s.p != ';' && !lone_last_byte(&s)) {
       scan_error(&s, "expected the end of the line after a value");
       goto fail;
     }
@@ -288,14 +298,16 @@ void xl_quote(struct hvx_buf *b, const char *s)
     switch (*p) {
     case '"': hvx_buf_add(b, "\\\""); break;
     case '\\': hvx_buf_add(b, "\\\\"); break;
+    /* libxlutil's numeric escapes (\\x41, \\101) do not work: other
+     * control characters go in raw, which its lexer takes. */
+    case '\a': hvx_buf_add(b, "\\a"); break;
+    case '\b': hvx_buf_add(b, "\\b"); break;
+    case '\f': hvx_buf_add(b, "\\f"); break;
     case '\n': hvx_buf_add(b, "\\n"); break;
-    case '\t': hvx_buf_add(b, "\\t"); break;
     case '\r': hvx_buf_add(b, "\\r"); break;
-    default:
-      if (*p < 0x20 || *p == 0x7f)
-        hvx_buf_printf(b, "\\x%02x", *p);
-      else
-        hvx_buf_addn(b, (const char *)p, 1);
+    case '\t': hvx_buf_add(b, "\\t"); break;
+    case '\v': hvx_buf_add(b, "\\v"); break;
+    default: hvx_buf_addn(b, (const char *)p, 1);
     }
   }
   hvx_buf_add(b, "\"");

@@ -144,10 +144,11 @@ static int choose_vbds(struct writer *w)
   return 0;
 }
 
-/* Extras of a device written into its spec as KEY or KEY=VALUE. */
+/* Extras of a device written into its spec as KEY=VALUE, or as a bare
+ * KEY for an empty value where the spec has flags (disks). */
 static int spec_extras(struct writer *w, struct hvx_buf *b,
                        const struct hvx_extras *x, const char *subject,
-                       bool *first)
+                       bool flags, bool *first)
 {
   for (size_t j = 0; j < x->n; j++) {
     const char *k = x->v[j].key, *v = x->v[j].value;
@@ -167,7 +168,8 @@ static int spec_extras(struct writer *w, struct hvx_buf *b,
         return -1;
       continue;
     }
-    hvx_buf_printf(b, "%s%s%s%s", *first ? "" : ", ", k, *v ? "=" : "", v);
+    hvx_buf_printf(b, "%s%s%s%s", *first ? "" : ", ", k,
+                   *v || !flags ? "=" : "", v);
     *first = false;
   }
   return 0;
@@ -207,7 +209,7 @@ static int disk_spec(struct writer *w, size_t i, struct hvx_buf *b)
   hvx_buf_printf(b, "vdev=%s, access=%s", name, d->readonly ? "ro" : "rw");
   if (d->cdrom)
     hvx_buf_add(b, ", devtype=cdrom");
-  if (spec_extras(w, b, &d->extras, subject, &first) < 0)
+  if (spec_extras(w, b, &d->extras, subject, true, &first) < 0)
     return -1;
   /* target= takes the rest of the spec verbatim: it goes last. */
   if (d->path)
@@ -238,7 +240,7 @@ static int nic_spec(struct writer *w, size_t i, struct hvx_buf *b)
     hvx_buf_printf(b, "%smodel=%s", first ? "" : ", ", n->model);
     first = false;
   }
-  return spec_extras(w, b, &n->extras, subject, &first);
+  return spec_extras(w, b, &n->extras, subject, false, &first);
 }
 
 HVX_API char *hvx_xl_disk_spec(const hvx_vm *vm, size_t i, hvx_report *report)
@@ -291,19 +293,20 @@ static int write_firmware(struct writer *w)
       return -1;
     return 0;
   }
+  /* bios = names the firmware; a kept "xl.firmware" (a custom image)
+   * still follows, as in the source. */
   switch (vm->firmware) {
   case HVX_FIRMWARE_UEFI:
     put_str(w, "bios", "ovmf");
-    emitted(w, "firmware");
     break;
   case HVX_FIRMWARE_BIOS:
     if (flavour && (strcmp(flavour, "seabios") == 0 ||
-                    strcmp(flavour, "rombios") == 0))
+                    strcmp(flavour, "rombios") == 0)) {
       put_str(w, "bios", flavour);
-    else
+    } else {
       put_str(w, "firmware", "bios");
-    emitted(w, "bios");
-    emitted(w, "firmware");
+      emitted(w, "bios");
+    }
     break;
   default:
     emitted(w, "bios");
@@ -323,7 +326,9 @@ static int write_boot(struct writer *w)
     put_str(w, "cmdline", vm->cmdline);
   if (vm->bootloader)
     put_str(w, "bootloader", vm->bootloader);
-  if (vm->bootloader_args) {
+  /* An "xl.bootloader_args" extra is the exact list: it wins. */
+  if (vm->bootloader_args &&
+      !hvx_vm_extra(vm, HVX_OBJECT_GUEST, 0, "xl.bootloader_args")) {
     /* xl wants a list of arguments; the model has them space-separated. */
     char *copy = hvx_strdup(vm->bootloader_args), *save = NULL;
     char *items[64];
@@ -529,6 +534,10 @@ HVX_API char *hvx_vm_to_xl(const hvx_vm *vm, hvx_report *report)
     put_str(&w, "uuid", vm->uuid);
   if (vm->guest_type)
     put_str(&w, "type", hvx_guest_type_name(vm->guest_type));
+  else if (hvx_report_addf(report, HVX_SEVERITY_WARNING, "guest",
+                           "set the guest type in the model",
+                           "no guest type: xl will take it for PV") < 0)
+    goto out;
   if (vm->memory)
     put_num(&w, "memory", vm->memory >> 20);
   if (vm->max_memory)

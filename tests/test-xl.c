@@ -187,6 +187,7 @@ static void test_own_corpus(void **state)
   round_trip("hvm-legacy.cfg");
   round_trip("pv-pygrub.cfg");
   round_trip("pvh-pvgrub.cfg");
+  round_trip("hvm-custom-fw.cfg");
 }
 
 /* What the reader makes of the Xen examples, fact by fact. */

@@ -187,7 +187,9 @@ int hvx_action_from_name(const char *name);
 /* All the bits above. */
 #define HVX_ENL_ALL \
   (((UINT64_C(1) << 13) - 1) | HVX_ENL_XEN_PLATFORM)
-/* Set the mask (EINVAL for unknown bits). */
+/* HVX_ENL_XEN_PLATFORM matters for HVM guests only: the xl writer turns
+ * its absence into xen_platform_pci = 0, so set it for a guest that
+ * should use Xen's PV drivers.  Set the mask (EINVAL for unknown bits). */
 int hvx_vm_set_enlightenments(hvx_vm *vm, uint64_t mask);
 uint64_t hvx_vm_enlightenments(const hvx_vm *vm);
 /* The name of one HVX_ENL_* bit ("hv_base", "hv_freq", ...,

@@ -107,7 +107,9 @@ char *hvx_xl_disk_spec(const hvx_vm *vm, size_t i, hvx_report *report);
 /* hvx_vm_from_xenstore: describe running domain DOMID from xenstore
  * (name, UUID, vCPUs, memory target, the vbd and vif devices, their
  * backends and states) through libxenstore, so it reaches xenstored
- * exactly as the xl tools do (XENSTORED_PATH overrides the socket).
+ * exactly as the xl tools do: the socket XENSTORED_PATH names, else
+ * $XENSTORED_RUNDIR/socket (default /var/run/xenstored/socket), else the
+ * xenbus device.
  * Device states and backend paths are kept as extras ("xs.state",
  * "xs.backend", ...).  Returns a new hvx_vm, or NULL: ENOENT if the
  * domain does not exist, ECONNREFUSED/ENOENT if no xenstored is

@@ -23,6 +23,7 @@ PACKAGES=(
   python3 python3-pytest python3-pip python3-mypy groff-base
   clang libclang-rt-14-dev valgrind
   cpuid systemd
+  libxml2-dev libxml2-utils libvirt-clients
 )
 
 install_deps() {

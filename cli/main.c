@@ -22,6 +22,7 @@ static const struct {
   { "detect", cmd_detect, "show the hypervisor interfaces CPUID offers" },
   { "enlightenments", cmd_enlightenments,
     "map Hyper-V enlightenments between xl, QEMU and libvirt" },
+  { "vm", cmd_vm, "show or convert a guest description (xl.cfg, ...)" },
 };
 
 #define N_COMMANDS (sizeof commands / sizeof commands[0])

@@ -12,5 +12,10 @@
 #include <hvx/hypercall.h>
 #include <hvx/detect.h>
 #include <hvx/enlightenment.h>
+#include <hvx/report.h>
+#include <hvx/vm.h>
+#include <hvx/xen.h>
+#include <hvx/hyperv.h>
+#include <hvx/ovf.h>
 
 #endif /* HVX_H */

@@ -39,6 +39,10 @@ from .convert import Conversion, ProgressCallback, convert
 # Areas with many names of their own stay in their modules:
 # hvx.hypercall.hv_calls(), hvx.detect.detect(), hvx.enlightenment.compat().
 from . import detect, enlightenment, hypercall
+from .report import Report, ReportItem, Severity
+from .vm import (VM, Action, Bus, Disk, Event, Extras, Firmware, GuestType,
+                 Nic, Serial)
+from . import hyperv, ovf, xen  # after vm: they extend hvx.VM
 
 __version__ = "0.1.0"
 
@@ -59,8 +63,11 @@ __all__ = [
     "Comparison", "compare", "digest", "probe", "formats", "parse_size",
     # conversion
     "Conversion", "convert", "ProgressCallback",
+    # guests
+    "VM", "Disk", "Nic", "Serial", "Extras", "GuestType", "Firmware",
+    "Event", "Action", "Bus", "Report", "ReportItem", "Severity",
     # areas
-    "hypercall", "detect", "enlightenment",
+    "hypercall", "detect", "enlightenment", "xen", "hyperv", "vm",
     # library
     "library_version", "library_path", "__version__",
     # errors

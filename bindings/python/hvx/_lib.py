@@ -18,6 +18,7 @@ import errno
 import operator
 import os
 import subprocess
+import threading
 from typing import (Any, Callable, Dict, List, Optional, Sequence, Tuple,
                     TypeVar, Union)
 
@@ -158,10 +159,47 @@ def _optional_string(result: Optional[bytes], func: Any,
     return None if result is None else os.fsdecode(result)
 
 
+# The C library's free(), for strings libhvx returns for the caller to
+# free (the process has one allocator: ASan's, when it is preloaded).
+_free = ctypes.CDLL(None).free
+_free.argtypes = [ctypes.c_void_p]
+_free.restype = None
+
+
+def take_string(ptr: Optional[int]) -> bytes:
+    """The NUL-terminated string at PTR, which is then freed."""
+    if not ptr:
+        return b""
+    try:
+        return ctypes.string_at(ptr)
+    finally:
+        _free(ptr)
+
+
+def take_bytes(ptr: Optional[int], n: int) -> bytes:
+    """N bytes at PTR, which is then freed."""
+    if not ptr:
+        return b""
+    try:
+        return ctypes.string_at(ptr, n)
+    finally:
+        _free(ptr)
+
+
+def _check_owned_string(result: Optional[int], func: Any,
+                        args: Tuple[Any, ...]) -> str:
+    """char * the caller frees: NULL is an error; the text is decoded and
+    the C string freed."""
+    if not result:
+        raise_last_error(func.__name__)
+    return take_string(result).decode("utf-8", "replace")
+
+
 STATUS = _check_status
 HANDLE = _check_handle
 STRING = _check_string
 OPTIONAL_STRING = _optional_string
+OWNED_STRING = _check_owned_string  # restype must be c_void_p
 NO_ERROR = None
 
 
@@ -298,6 +336,42 @@ def call_with(tramp: Trampoline, fn: Callable[..., Any], *args: Any) -> Any:
         result = None
     tramp.reraise()
     return result
+
+
+class Owned:
+    """Base of the classes that own one C object, freed by close(), by
+    leaving a ``with`` block, or when collected.  Subclasses set _WHAT
+    (for messages) and _FREE (the C destructor), and keep _handle and
+    _lock (an RLock held by every call on the object)."""
+
+    __slots__ = ("_handle", "_lock", "__weakref__")
+    _WHAT = "object"
+    _FREE: Any = None
+
+    def _own(self, handle: int) -> None:
+        self._lock = threading.RLock()
+        self._handle: Optional[int] = handle
+
+    def _h(self) -> int:
+        if self._handle is None:
+            raise ValueError(f"the {self._WHAT} is closed")
+        return self._handle
+
+    def close(self) -> None:
+        """Release the C object (done automatically when collected)."""
+        with self._lock:
+            h, self._handle = self._handle, None
+        if h is not None:
+            type(self)._FREE(h)
+
+    def __del__(self) -> None:
+        try:
+            self.close()
+        except AttributeError:  # half-built object, interpreter exit
+            pass
+
+    def __exit__(self, *exc: Any) -> None:
+        self.close()
 
 
 # ---- argument conversion ------------------------------------------------

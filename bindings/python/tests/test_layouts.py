@@ -11,7 +11,7 @@ from pathlib import Path
 import hvx
 from conftest import tool
 
-MODULES = [hvx.hypercall, hvx.detect, hvx.enlightenment]
+MODULES = [hvx.hypercall, hvx.detect, hvx.enlightenment, hvx.xen]
 
 
 def include_dir() -> Path:

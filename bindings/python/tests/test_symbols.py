@@ -67,7 +67,8 @@ def test_every_bound_function_is_used():
     assert unused == [], f"bound but never called: {unused}"
 
 
-AREAS = [hvx.hypercall, hvx.detect, hvx.enlightenment]
+AREAS = [hvx.hypercall, hvx.detect, hvx.enlightenment, hvx.vm, hvx.report,
+         hvx.xen, hvx.hyperv]
 
 
 def _public_objects():

@@ -54,4 +54,30 @@ for ex in "$EX/convert-progress" "run_py $PYEX/convert_progress.py"; do
     fail "$ex: too few progress lines"
   expect_fail 1 'exists' $ex "$src" "$out" raw
 done
+
+# -- xl.cfg to a Hyper-V PowerShell script --
+cat >"$T/web.cfg" <<'CFG'
+name = "web"
+type = "hvm"
+memory = 1024
+vcpus = 2
+disk = [ "format=raw, vdev=xvda, access=rw, target=/img/web.raw" ]
+vif = [ "mac=00:16:3e:11:22:33, bridge=xenbr0" ]
+cpus = "0-1"
+CFG
+"$HVX" vm convert --from xl --to hyperv-ps -o "$T/want.ps1" "$T/web.cfg" \
+  2>/dev/null
+for ex in "$EX/xl-to-hyperv" "run_py $PYEX/xl_to_hyperv.py"; do
+  b=$(basename "${ex##* }")
+  $ex "$T/web.cfg" >"$T/$b.ps1" 2>"$T/$b.report" ||
+    { cat "$T/$b.report" >&2; fail "$ex exited $?"; }
+  cmp "$T/want.ps1" "$T/$b.ps1" >/dev/null ||
+    fail "$ex: script differs from hvx vm convert's"
+  grep -q "^warning: key cpus: " "$T/$b.report" ||
+    fail "$ex: the report lacks the key it kept without understanding"
+  grep -q "New-VM" "$T/$b.ps1" || fail "$ex: no New-VM in the script"
+done
+cmp "$T/xl-to-hyperv.report" "$T/xl_to_hyperv.py.report" ||
+  fail "C and Python xl-to-hyperv examples report differently"
+expect_fail 1 'nope.cfg' "$EX/xl-to-hyperv" "$T/nope.cfg"
 echo "ok"

@@ -150,30 +150,50 @@ class Conversion:
                                         "started")
         outcome: Dict[str, BaseException] = {}
         done = threading.Event()
+        # The worker claims the conversion under GATE unless cancelled
+        # first, so after an interrupt we know whether libhvx is (or
+        # will be) working and must be waited for.
+        gate = threading.Lock()
+        running = [False]
 
         def work() -> None:
             # hvx errors are thread-local: the errcheck that turns -1
             # into an exception runs here, in the calling thread.
             try:
+                with gate:
+                    if self._cancelled:  # by another thread meanwhile
+                        raise errors.CancelledError(
+                            errno.ECANCELED,
+                            "conversion cancelled before it started")
+                    running[0] = True
                 _F.hvx_convert(self._src, self._dst, opts)
             except BaseException as e:
                 outcome["error"] = e
             finally:
                 done.set()
 
-        t = threading.Thread(target=work, name="hvx-convert", daemon=True)
-        t.start()
         interrupted: Optional[BaseException] = None
-        while True:
-            try:
-                done.wait()
-                break
-            except BaseException as e:  # KeyboardInterrupt, SystemExit
-                if interrupted is None:
-                    interrupted = e
-                self.cancel()
-        t.join()
+        try:
+            # Both inside the try: an interrupt may arrive anywhere,
+            # even inside Thread.start().
+            threading.Thread(target=work, name="hvx-convert",
+                             daemon=True).start()
+            done.wait()
+        except BaseException as e:  # KeyboardInterrupt, SystemExit
+            interrupted = e
         if interrupted is not None:
+            # Stop libhvx and let it remove its temporary file before
+            # the interrupt goes on, whatever else arrives meanwhile.
+            while True:
+                try:
+                    self.cancel()
+                    with gate:
+                        claimed = running[0]
+                    if claimed:
+                        done.wait()
+                    break
+                except BaseException:
+                    continue
             raise interrupted
         err = outcome.get("error")
         if self._tramp.error is not None:

@@ -59,17 +59,19 @@ class Error(OSError):
 
 
 class FormatError(Error):
-    """Something about an image's format: corrupt or unsupported."""
+    """Something about an input's format: corrupt or unsupported."""
 
 
 class CorruptImageError(FormatError):
-    """The image is malformed or corrupt (EBADMSG): bad magic, checksum,
-    out-of-range offset, truncated file..."""
+    """Malformed or corrupt input (EBADMSG): an image with a bad magic,
+    checksum, out-of-range offset or truncated file; equally an xl.cfg,
+    XML document or CPUID dump that does not parse (the message names
+    the file, line and field)."""
 
 
 class UnsupportedError(FormatError):
-    """A valid image using a feature hvx does not support, or an
-    operation the format cannot do (ENOTSUP)."""
+    """Valid input using a feature hvx does not support, or an operation
+    the format (or this build, or this host) cannot do (ENOTSUP)."""
 
 
 class InvalidArgumentError(Error, ValueError):

@@ -124,20 +124,45 @@ def test_cancel_before_run(pattern, tmp_path: Path):
     assert not (tmp_path / "d.raw").exists()
 
 
-def test_keyboard_interrupt_cancels_cleanly(tmp_path: Path):
-    """Ctrl-C during convert(): libhvx removes its temporary file, then
-    KeyboardInterrupt reaches the caller."""
+@pytest.mark.parametrize("delay", [0.0, 0.0005, 0.002, 0.01, 0.03])
+def test_keyboard_interrupt_cancels_cleanly(tmp_path: Path, delay: float):
+    """Ctrl-C during convert(), wherever it lands (before the C call,
+    while the helper thread starts, mid-copy): libhvx removes its
+    temporary file before KeyboardInterrupt reaches the caller, and
+    nothing goes on converting in the background."""
     src = tmp_path / "big.raw"
-    mkpattern(src, 16)
+    mkpattern(src, 8)
     dst = tmp_path / "dst.raw"
     # a real SIGINT, as Ctrl-C sends, to the main thread (this one)
-    timer = threading.Timer(0.03, signal.pthread_kill,
+    timer = threading.Timer(delay, signal.pthread_kill,
                             (threading.main_thread().ident, signal.SIGINT))
-    timer.start()
     with pytest.raises(KeyboardInterrupt):
+        timer.start()
         hvx.convert(src, dst, progress=_slow_progress)
     timer.join()
     assert not dst.exists() and leftovers(tmp_path) == []
+    time.sleep(0.1)
+    assert not dst.exists() and leftovers(tmp_path) == []
+
+
+def test_cancel_races_with_the_start(pattern, tmp_path: Path):
+    """cancel() from another thread at any moment: either the conversion
+    completes or CancelledError is raised, never a silent no-op."""
+    src, content = pattern
+    for i, delay in enumerate([0.0, 0.0002, 0.001, 0.003]):
+        dst = tmp_path / f"d{i}.raw"
+        conv = hvx.Conversion(src, dst, progress=_slow_progress)
+        timer = threading.Timer(delay, conv.cancel)
+        timer.start()
+        try:
+            conv.run()
+        except hvx.CancelledError:
+            assert not dst.exists()
+        else:
+            assert dst.read_bytes() == content
+        timer.join()
+        conv.close()
+        assert leftovers(tmp_path) == []
 
 
 def test_conversion_object_reports_digest(pattern, tmp_path: Path):

@@ -55,8 +55,10 @@ void vhdx_guid_format(const vhdx_guid *g, char out[39], bool braces)
 {
   const uint8_t *b = g->b;
 
+  /* Lowercase, as Hyper-V writes parent_linkage (libvhdi reads only
+   * that spelling). */
   snprintf(out, 39, braces ?
-           "{%08X-%04X-%04X-%02X%02X-%02X%02X%02X%02X%02X%02X}" :
+           "{%08x-%04x-%04x-%02x%02x-%02x%02x%02x%02x%02x%02x}" :
            "%08x-%04x-%04x-%02x%02x-%02x%02x%02x%02x%02x%02x",
            hvx_le32(b), hvx_le16(b + 4), hvx_le16(b + 6), b[8], b[9],
            b[10], b[11], b[12], b[13], b[14], b[15]);

@@ -452,7 +452,66 @@ static void test_convert_through_vhdx(void **state)
   hvx_convert_options_free(o);
 }
 
-int main(void)
+/* For the interop test: DIR/parent.vhdx, DIR/child.vhdx (differencing,
+ * with writes of its own) and DIR/expected.raw, the disk the child
+ * should read as, built from the same patterns without the driver. */
+static int make_diff(const char *dir)
+{
+  char pp[512], cp[512], rp[512], opts[600];
+  uint64_t size = 12 * MIB;
+  uint8_t *shadow = calloc(1, size);
+  hvx_image *img;
+  FILE *f;
+
+  snprintf(pp, sizeof pp, "%s/parent.vhdx", dir);
+  snprintf(cp, sizeof cp, "%s/child.vhdx", dir);
+  snprintf(rp, sizeof rp, "%s/expected.raw", dir);
+  img = hvx_create(pp, "vhdx", size, "block_size=1M");
+  if (!img || !shadow)
+    return 1;
+  for (uint64_t off = 0; off < size; off += 3 * MIB)
+    both_write(img, shadow, off, 1536 * 1024, off + 11);
+  if (hvx_close(img) < 0)
+    return 1;
+  snprintf(opts, sizeof opts, "parent=%s,block_size=1M", pp);
+  img = hvx_create(cp, "vhdx", 0, opts);
+  if (!img)
+    return 1;
+  both_write(img, shadow, 4096 + 1, 700, 21);
+  both_write(img, shadow, 3 * MIB - 10, 20, 22);
+  both_write(img, shadow, 8 * MIB, 2 * MIB, 23);
+  both_write(img, shadow, size - 512, 512, 25);
+  if (hvx_close(img) < 0 || !(f = fopen(rp, "wb")) ||
+      fwrite(shadow, 1, size, f) != size || fclose(f) != 0)
+    return 1;
+  free(shadow);
+  return 0;
+}
+
+/* For the interop test: write LEN pattern bytes (seeded SEED) at OFF of
+ * the FMT image FILE, opened read-write the normal way. */
+static int write_pattern(char **argv)
+{
+  uint64_t off, len, seed;
+  hvx_image *img = hvx_open(argv[3], argv[2], HVX_OPEN_WRITE);
+  uint8_t *b;
+  int r;
+
+  if (!img || hvx_parse_u64(argv[4], &off) < 0 ||
+      hvx_parse_u64(argv[5], &len) < 0 || hvx_parse_u64(argv[6], &seed) < 0) {
+    fprintf(stderr, "--write: %s\n", img ? "bad number" : hvx_error());
+    return 1;
+  }
+  b = malloc(len ? len : 1);
+  fill_pattern(b, len, seed);
+  r = len ? hvx_pwrite(img, b, len, off) : 0;
+  if (r < 0)
+    fprintf(stderr, "--write: %s\n", hvx_error());
+  free(b);
+  return hvx_close(img) < 0 || r < 0;
+}
+
+int main(int argc, char **argv)
 {
   const struct CMUnitTest tests[] = {
     cmocka_unit_test(test_dynamic_512_1m),
@@ -472,5 +531,9 @@ int main(void)
     cmocka_unit_test(test_zero),
     cmocka_unit_test(test_convert_through_vhdx),
   };
+  if (argc == 3 && strcmp(argv[1], "--make-diff") == 0)
+    return make_diff(argv[2]);
+  if (argc == 7 && strcmp(argv[1], "--write") == 0)
+    return write_pattern(argv);
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -105,6 +105,20 @@ static void test_against_reference(void **state)
     }
   assert_int_equal(hvx_crc32c_sw(0, buf, sizeof buf),
                    crc_bitwise(0, buf, sizeof buf));
+  /* Long enough for the hardware path's interleaved lanes (3 x 8 KiB),
+   * with a tail, at an odd address and with a running CRC. */
+  {
+    size_t n = 3 * 8192 * 3 + 1001;
+    uint8_t *big = malloc(n + 3);
+    assert_non_null(big);
+    fill_pattern(big, n + 3, 777);
+    assert_int_equal(hvx_crc32c_sw(0x1234, big + 3, n),
+                     crc_bitwise(0x1234, big + 3, n));
+    if (hvx_crc32c_hw_available())
+      assert_int_equal(hvx_crc32c_hw(0x1234, big + 3, n),
+                       crc_bitwise(0x1234, big + 3, n));
+    free(big);
+  }
   if (hvx_crc32c_hw_available())
     assert_int_equal(hvx_crc32c_hw(7, buf + 3, 4000),
                      crc_bitwise(7, buf + 3, 4000));

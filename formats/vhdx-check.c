@@ -170,6 +170,15 @@ static int check_entry(struct vhdx *s, uint64_t idx, struct range *r,
     if (st != VHDX_PAYLOAD_FULLY_PRESENT &&
         st != VHDX_PAYLOAD_PARTIALLY_PRESENT)
       return problems;
+    if (st == VHDX_PAYLOAD_PARTIALLY_PRESENT &&
+        VHDX_BAT_STATE(s->bat[vhdx_sb_index(s, blk / s->chunk_ratio)]) !=
+        VHDX_SB_PRESENT)
+      problems += hvx_report_problem(fn, opaque, CORRUPT, at,
+                                     "payload block %llu is partially "
+                                     "present but chunk %llu has no sector "
+                                     "bitmap block", (unsigned long long)blk,
+                                     (unsigned long long)(blk /
+                                                          s->chunk_ratio));
     /* The last block need only hold what the disk covers. */
     len = hvx_min_u64(s->block_size,
                       hvx_round_up(s->vsize - blk * s->block_size, 512));

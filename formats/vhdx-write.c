@@ -17,6 +17,21 @@
  * Per the spec, before the first change of an open a new header with a
  * new file write GUID (and data write GUID, for a guest-visible change)
  * goes to the non-current header slot, then to the other.
+ *
+ * Creation options (hvx create -f vhdx -o ...):
+ *   subformat=dynamic|fixed|differencing   default dynamic
+ *   block_size=SIZE     power of two, 1M..256M; default 32M as Hyper-V
+ *                       (qemu picks 8M-32M by disk size), 2M for
+ *                       differencing images as Hyper-V's
+ *   logical_sector_size=512|4096, physical_sector_size=512|4096
+ *                       defaults 512 and 4096 as Hyper-V (a child takes
+ *                       its parent's)
+ *   log_size=SIZE       multiple of 1M, default 1M
+ *   parent=PATH         make a differencing image of the VHDX at PATH
+ *                       (size 0 means the parent's size)
+ * The layout is Hyper-V's: log at 1 MiB, metadata region next, then the
+ * BAT, then payload blocks, everything 1 MiB-aligned.  A fixed image has
+ * every block allocated (as a sparse file) and LeaveBlocksAllocated set.
  */
 #include "config.h"
 
@@ -348,7 +363,8 @@ struct create_params {
   uint64_t size, block_size, lss, pss, log_size;
   bool fixed;
   const char *parent;
-  vhdx_guid parent_link;
+  vhdx_guid parent_link, page83;
+  bool have_page83;
   char *rel_path, *abs_path; /* Windows spelling */
 };
 
@@ -418,6 +434,12 @@ static int parent_params(struct hvx_image *img, struct create_params *p)
                   (unsigned long long)par->size);
     goto out;
   }
+  /* The child is the same disk to the guest (as a Hyper-V checkpoint
+   * is): same virtual disk ID, same sector sizes unless asked. */
+  p->page83 = ps->page83;
+  p->have_page83 = true;
+  if (p->pss == 0)
+    p->pss = ps->pss;
   if (p->lss == 0)
     p->lss = ps->lss;
   if (p->lss != ps->lss) {
@@ -541,10 +563,10 @@ enum { META_VIRTUAL_DISK = 2, META_REQUIRED = 4 };
 static int build_metadata(uint8_t *m, const struct create_params *p)
 {
   uint32_t at = VHDX_META_TABLE_SIZE;
-  vhdx_guid page83;
+  vhdx_guid page83 = p->page83;
   int n = 0;
 
-  if (vhdx_guid_generate(&page83) < 0)
+  if (!p->have_page83 && vhdx_guid_generate(&page83) < 0)
     return -1;
   memcpy(m, "metadata", 8);
   /* The order Hyper-V uses. */

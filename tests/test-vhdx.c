@@ -228,6 +228,10 @@ static void diff_round_trip(const char *popts, const char *copts,
 
   img = hvx_open(cp, NULL, 0);
   assert_non_null(img);
+  /* The guest sees the same disk through the child. */
+  snprintf(opts, sizeof opts, "%s", info_value(img, "virtual_disk_id"));
+  assert_string_equal(info_value(hvx_image_backing(img), "virtual_disk_id"),
+                      opts);
   assert_string_equal(info_value(img, "subformat"), "differencing");
   assert_true(strstr(info_value(img, "parent_locator.relative_path"), pn));
   assert_int_equal(atoi(info_value(img, "logical_sector_size")), lss);

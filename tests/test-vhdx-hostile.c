@@ -405,6 +405,31 @@ static void test_overlaps(void **state)
   hvx_close(img);
 }
 
+/* A partially present block whose chunk lost its sector bitmap. */
+static void test_partial_without_bitmap(void **state)
+{
+  const char *pp = test_path("sb-parent.vhdx"), *cp = test_path("sb.vhdx");
+  hvx_image *img = hvx_create(pp, "vhdx", 4 * MIB, "block_size=1M");
+  uint8_t b[512] = { 7 };
+  char opts[300];
+  (void)state;
+
+  assert_non_null(img);
+  hvx_close(img);
+  snprintf(opts, sizeof opts, "parent=%s,block_size=1M", pp);
+  img = hvx_create(cp, "vhdx", 0, opts);
+  assert_non_null(img);
+  assert_int_equal(hvx_pwrite(img, b, sizeof b, 0), 0);
+  assert_int_equal(hvx_close(img), 0);
+  put64_at(cp, bat_at(cp, 4096), 0); /* chunk 0's bitmap entry */
+  img = hvx_open(cp, "vhdx", 0);
+  assert_non_null(img);
+  assert_int_equal(hvx_pread(img, b, sizeof b, 0), -1);
+  assert_hvx_error(EBADMSG, "sector bitmap block of chunk 0 is not present");
+  hvx_close(img);
+  assert_int_equal(count_problems(cp, "has no sector bitmap block"), 1);
+}
+
 /* ---- random damage -------------------------------------------------- */
 
 static uint64_t rng = 88172645463325252ull;
@@ -503,6 +528,7 @@ int main(void)
     cmocka_unit_test(test_block_beyond_eof),
     cmocka_unit_test(test_bad_states),
     cmocka_unit_test(test_overlaps),
+    cmocka_unit_test(test_partial_without_bitmap),
     cmocka_unit_test(test_random_damage),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);

@@ -98,10 +98,19 @@ cmp "$T/diff.raw" "$T/diff/expected.raw" || fail "diff: content"
   fail "diff: subformat"
 
 # ---- a dirty log made by hand, replayed by hvx and by qemu --------------
-"$LOGHELPER" --make-dirty "$T/dirty.vhdx" || fail "making a dirty image"
-cp "$T/dirty.vhdx" "$T/dirty-q.vhdx"
-qemu-img check -r all "$T/dirty-q.vhdx" >/dev/null 2>&1 || true
-same_as_qemu "$T/dirty.vhdx" "$T/dirty-q.vhdx"
+# (Not with a sequence that wraps round the end of the circular log:
+# qemu 7.2 then replays only the entries after the wrap, ignoring the
+# newest entry's tail - test-vhdx-log checks hvx against the expected
+# disk there.)
+for how in dirty; do
+  "$LOGHELPER" --make-$how "$T/$how.vhdx" || fail "making a $how image"
+  cp "$T/$how.vhdx" "$T/$how-q.vhdx"
+  qemu-img check -r all "$T/$how-q.vhdx" >/dev/null 2>&1 || true
+  same_as_qemu "$T/$how.vhdx" "$T/$how-q.vhdx"
+  # and the log did matter: without it block 2 is a hole
+  qemu-img compare -f vhdx -F vhdx "$T/$how-q.vhdx" "$T/$how.vhdx" \
+    >/dev/null 2>&1 && fail "$how: qemu read the unreplayed image the same"
+done
 
 # ---- samples made by Hyper-V, Disk2VHD and qemu --------------------------
 for s in iotest-dynamic-1G test-disk2vhd; do

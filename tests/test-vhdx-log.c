@@ -69,7 +69,7 @@ static size_t build_entry(uint8_t *buf, uint64_t seq, uint32_t tail,
 
 enum variant {
   V_OK, V_TORN_MIDDLE, V_TORN_HEAD, V_GAP, V_DATA_SEQ, V_TARGET_LOG,
-  V_TRUNCATED, V_HUGE_COUNT, V_ONLY_GARBAGE,
+  V_TRUNCATED, V_HUGE_COUNT, V_ONLY_GARBAGE, V_WRAP, V_WRAP_BETWEEN,
 };
 
 static void set_log_guid(uint8_t *h, void *arg)
@@ -84,6 +84,7 @@ static void make_dirty(const char *p, enum variant v)
     e2[8192];
   hvx_image *img;
   size_t l1, l2;
+  uint32_t tail;
   struct tdesc d1 = { false, BAT_OFF, 0, bat };
   struct tdesc d2 = { true, BLOCK0, 8192, NULL };
 
@@ -104,13 +105,16 @@ static void make_dirty(const char *p, enum variant v)
 
   if (v == V_TARGET_LOG)
     d2.target = LOG_OFF + 64 * 1024;
-  l1 = build_entry(e1, 100, 0, 6 * MIB, 6 * MIB, &d1, 1);
+  /* V_WRAP: the first entry starts in the log's last sector and wraps
+   * round to its start; the second follows it there. */
+  tail = v == V_WRAP ? MIB - 4096 : v == V_WRAP_BETWEEN ? MIB - 8192 : 0;
+  l1 = build_entry(e1, 100, tail, 6 * MIB, 6 * MIB, &d1, 1);
   if (v == V_DATA_SEQ) {
     hvx_put_le32(e1 + 4096 + 4092, 99);
     memset(e1 + 4, 0, 4);
     hvx_put_le32(e1 + 4, hvx_crc32c(0, e1, l1));
   }
-  l2 = build_entry(e2, v == V_GAP ? 102 : 101, 0,
+  l2 = build_entry(e2, v == V_GAP ? 102 : 101, tail,
                    v == V_TRUNCATED ? 64 * MIB : 6 * MIB, 6 * MIB, &d2, 1);
   if (v == V_HUGE_COUNT || v == V_ONLY_GARBAGE) {
     hvx_put_le32(e2 + 24, 0xFFFFFFF0u);
@@ -121,9 +125,18 @@ static void make_dirty(const char *p, enum variant v)
     e1[4096 + 100] ^= 1;
   if (v == V_TORN_HEAD)
     e2[200] ^= 1;
-  if (v != V_ONLY_GARBAGE)
-    file_write(p, LOG_OFF, e1, l1);
-  file_write(p, LOG_OFF + l1, e2, l2);
+  if (v == V_WRAP_BETWEEN) {
+    file_write(p, LOG_OFF + MIB - 8192, e1, l1);
+    file_write(p, LOG_OFF, e2, l2);
+  } else if (v == V_WRAP) {
+    file_write(p, LOG_OFF + MIB - 4096, e1, 4096);
+    file_write(p, LOG_OFF, e1 + 4096, l1 - 4096);
+    file_write(p, LOG_OFF + l1 - 4096, e2, l2);
+  } else {
+    if (v != V_ONLY_GARBAGE)
+      file_write(p, LOG_OFF, e1, l1);
+    file_write(p, LOG_OFF + l1, e2, l2);
+  }
   patch_headers(p, set_log_guid, NULL);
   free(a);
   free(b);
@@ -348,6 +361,85 @@ static void test_no_intact_entry(void **state)
   free(want);
 }
 
+/* The sequence may wrap round the end of the circular log, between
+ * entries or inside one. */
+static void wrapped(enum variant v, const char *name)
+{
+  const char *p = test_path(name);
+  uint8_t *want = expected(false, false);
+  hvx_image *img;
+
+  make_dirty(p, v);
+  img = hvx_open(p, NULL, 0);
+  if (!img)
+    fail_msg("%s", hvx_error());
+  assert_true(strstr(info_value(img, "log_state"), "2 log entries"));
+  assert_disk(img, want);
+  hvx_close(img);
+  free(want);
+}
+
+static void test_wrapped_entry(void **state)
+{
+  (void)state;
+  wrapped(V_WRAP, "wrap.vhdx");
+}
+
+static void test_wrapped_sequence(void **state)
+{
+  (void)state;
+  wrapped(V_WRAP_BETWEEN, "wrap2.vhdx");
+}
+
+static uint64_t rng = 2463534242ull;
+static uint64_t next_rand(void)
+{
+  rng ^= rng << 13;
+  rng ^= rng >> 7;
+  rng ^= rng << 17;
+  return rng;
+}
+
+/* Random damage to the entries, with their checksums made valid again
+ * half the time: opening must fail cleanly or read consistently. */
+static void test_random_log_damage(void **state)
+{
+  const char *p = test_path("logfuzz.vhdx");
+  uint8_t orig[12288], e[12288], *buf = malloc(SIZE);
+  static const uint32_t values[] = { 0, 1, 0xffffffffu, 0x80000000u, 4096,
+                                     8192, 0x100000u, 0x300000u };
+  (void)state;
+
+  make_dirty(p, V_OK);
+  file_read(p, LOG_OFF, orig, sizeof orig);
+  for (int iter = 0; iter < 300; iter++) {
+    hvx_image *img;
+    memcpy(e, orig, sizeof e);
+    for (int k = 0, n = 1 + (int)(next_rand() % 3); k < n; k++) {
+      size_t at = (next_rand() % 2 ? next_rand() % 256 :
+                   next_rand() % sizeof e) / 4 * 4;
+      hvx_put_le32(e + at, values[next_rand() % 8] ^
+                   (next_rand() % 3 ? 0 : (uint32_t)next_rand()));
+    }
+    if (iter % 2) {
+      memset(e + 4, 0, 4);
+      hvx_put_le32(e + 4, hvx_crc32c(0, e, 8192));
+      memset(e + 8192 + 4, 0, 4);
+      hvx_put_le32(e + 8192 + 4, hvx_crc32c(0, e + 8192, 4096));
+    }
+    file_write(p, LOG_OFF, e, sizeof e);
+    img = hvx_open(p, NULL, 0);
+    if (img) {
+      assert_int_equal(hvx_pread(img, buf, SIZE, 0) == 0 ||
+                       hvx_errno() == EBADMSG, 1);
+      hvx_close(img);
+    } else {
+      assert_true(hvx_errno() == EBADMSG || hvx_errno() == ENOTSUP);
+    }
+  }
+  free(buf);
+}
+
 int main(int argc, char **argv)
 {
   const struct CMUnitTest tests[] = {
@@ -362,10 +454,17 @@ int main(int argc, char **argv)
     cmocka_unit_test(test_torn_head),
     cmocka_unit_test(test_huge_descriptor_count),
     cmocka_unit_test(test_no_intact_entry),
+    cmocka_unit_test(test_wrapped_entry),
+    cmocka_unit_test(test_wrapped_sequence),
+    cmocka_unit_test(test_random_log_damage),
   };
 
   if (argc == 3 && strcmp(argv[1], "--make-dirty") == 0) {
     make_dirty(argv[2], V_OK);
+    return 0;
+  }
+  if (argc == 3 && strcmp(argv[1], "--make-dirty-wrapped") == 0) {
+    make_dirty(argv[2], V_WRAP_BETWEEN);
     return 0;
   }
   return cmocka_run_group_tests(tests, NULL, NULL);

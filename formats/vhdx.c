@@ -972,6 +972,13 @@ int vhdx_open(struct hvx_image *img)
   if (read_region_table(s) < 0 || read_metadata(s) < 0 || read_bat(s) < 0)
     goto fail;
   img->size = s->vsize;
+  if (s->has_parent && (img->flags & HVX_OPEN_WRITE) &&
+      (img->flags & HVX_OPEN_NO_BACKING)) {
+    /* A write of part of a sector needs the rest from the parent. */
+    hvx_set_error(EINVAL, "vhdx: %s: a differencing image cannot be opened "
+                  "for writing without its parent", img->filename);
+    goto fail;
+  }
   if (s->has_parent && vhdx_open_parent(s) < 0)
     goto fail;
   return 0;

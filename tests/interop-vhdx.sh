@@ -71,6 +71,11 @@ for o in "" subformat=fixed block_size=1M block_size=8M,physical_sector_size=512
     fail "'$o': qemu-img compare after hvx writes"
   qemu-img check -f vhdx "$T/h.vhdx" >/dev/null ||
     fail "'$o': qemu-img check after hvx writes"
+  # and qemu changes it in turn (through its log), hvx reads qemu's view
+  qemu-io -f vhdx -c 'write -P 0x77 5M 3k' -c 'write -P 0x78 23M 1M' \
+    "$T/h.vhdx" >/dev/null
+  same_as_qemu "$T/h.vhdx"
+  "$HVX" check "$T/h.vhdx" >/dev/null || fail "'$o': hvx check after qemu"
 done
 
 # qemu's VHDX driver does 512-byte logical sectors only; 4096 is checked
@@ -96,6 +101,13 @@ grep -q "Identifier.*: $pid\$" "$T/vp" ||
 cmp "$T/diff.raw" "$T/diff/expected.raw" || fail "diff: content"
 [ "$(info_of "$T/diff/child.vhdx" subformat)" = differencing ] ||
   fail "diff: subformat"
+# made with the CLI (size 0: the parent's); it reads as its parent
+"$HVX" create -f vhdx -o parent="$T/diff/parent.vhdx" "$T/diff/c2.vhdx" 0
+vhdiinfo "$T/diff/c2.vhdx" | grep -q "Disk type.*Differential" ||
+  fail "diff: CLI-made child"
+"$HVX" convert -O raw "$T/diff/c2.vhdx" "$T/c2.raw"
+qemu-img compare -f raw -F vhdx "$T/c2.raw" "$T/diff/parent.vhdx" >/dev/null ||
+  fail "diff: an empty child does not read as its parent"
 
 # ---- a dirty log made by hand, replayed by hvx and by qemu --------------
 # (Not with a sequence that wraps round the end of the circular log:

@@ -333,6 +333,42 @@ static void test_parent_missing(void **state)
   assert_hvx_error(ENOENT, "gone-parent.vhdx");
 }
 
+/* grandparent <- parent <- child, each with writes of its own. */
+static void test_chain(void **state)
+{
+  const char *g = test_path("chain-g.vhdx"), *pa = test_path("chain-p.vhdx"),
+    *c = test_path("chain-c.vhdx");
+  uint64_t size = 6 * MIB;
+  uint8_t *shadow = calloc(1, size);
+  char opts[300];
+  hvx_image *img = hvx_create(g, "vhdx", size, "block_size=1M");
+  (void)state;
+
+  assert_non_null(img);
+  both_write(img, shadow, 0, size, 1);
+  hvx_close(img);
+  snprintf(opts, sizeof opts, "parent=%s,block_size=1M", g);
+  img = hvx_create(pa, "vhdx", 0, opts);
+  assert_non_null(img);
+  both_write(img, shadow, MIB + 100, 1000, 2);
+  hvx_close(img);
+  snprintf(opts, sizeof opts, "parent=%s", pa);
+  img = hvx_create(c, "vhdx", size, opts);
+  assert_non_null(img);
+  both_write(img, shadow, MIB + 600, 1000, 3);
+  both_write(img, shadow, 4 * MIB - 1, 2, 4);
+  hvx_close(img);
+  img = hvx_open(c, NULL, 0);
+  assert_non_null(img);
+  assert_non_null(hvx_image_backing(hvx_image_backing(img)));
+  assert_content(img, shadow, size);
+  hvx_close(img);
+  /* Writing needs the parents. */
+  assert_null(hvx_open(c, NULL, HVX_OPEN_WRITE | HVX_OPEN_NO_BACKING));
+  assert_hvx_error(EINVAL, "without its parent");
+  free(shadow);
+}
+
 static void test_create_options(void **state)
 {
   (void)state;
@@ -528,6 +564,7 @@ int main(int argc, char **argv)
     cmocka_unit_test(test_differencing_512),
     cmocka_unit_test(test_differencing_4k),
     cmocka_unit_test(test_differencing_default_block),
+    cmocka_unit_test(test_chain),
     cmocka_unit_test(test_parent_changed),
     cmocka_unit_test(test_parent_missing),
     cmocka_unit_test(test_create_options),

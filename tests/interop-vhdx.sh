@@ -26,6 +26,20 @@ same_as_qemu() {
     fail "$1: hvx and qemu-img read different data"
 }
 
+# same_in_window RAW VHDX BYTES: for the big samples, whose data is all
+# near the start: the first BYTES of RAW (hvx's reading) are what qemu
+# reads from VHDX, and qemu finds no data in RAW past them.  (qemu's VHDX
+# driver has no block status, so comparing gigabytes of unallocated
+# blocks through it would take long.)
+same_in_window() {
+  head -c "$3" "$1" >"$T/window.raw"
+  qemu-img compare -f raw "$T/window.raw" "json:{\"driver\": \"raw\", \"size\": $3, \"file\": {\"driver\": \"vhdx\", \"file\": {\"driver\": \"file\", \"filename\": \"$2\"}}}" >/dev/null ||
+    fail "$2: hvx and qemu-img read different data"
+  qemu-img map -f raw --output=json "$1" |
+    awk -F'[:,]' -v w="$3" '/"data": true/ && $2 + $4 > w + 0 { bad = 1 } END { exit bad }' ||
+    fail "$2: hvx read data beyond the first $3 bytes"
+}
+
 # ---- qemu writes, hvx reads ---------------------------------------------
 for o in subformat=dynamic,block_size=1M subformat=dynamic,block_size=8M \
          subformat=dynamic,block_size=32M subformat=fixed,block_size=1M \
@@ -126,8 +140,9 @@ done
 
 # ---- samples made by Hyper-V, Disk2VHD and qemu --------------------------
 for s in iotest-dynamic-1G test-disk2vhd; do
-  bzcat "$FIX/$s.vhdx.bz2" >"$T/$s.vhdx"
-  same_as_qemu "$T/$s.vhdx"
+  bzcat "$FIX/$s.vhdx.bz2" | cp --sparse=always /dev/stdin "$T/$s.vhdx"
+  "$HVX" convert --force -O raw "$T/$s.vhdx" "$T/h.raw"
+  same_in_window "$T/h.raw" "$T/$s.vhdx" 134217728
   "$HVX" check "$T/$s.vhdx" >/dev/null || fail "$s: hvx check"
   # (not a comparison of two empty disks)
   [ "$(head -c 100M "$T/h.raw" | tr -d '\0' | head -c 1 | wc -c)" = 1 ] ||
@@ -141,7 +156,7 @@ done
 # qemu's replay makes of it (apart from the headers, which get new
 # GUIDs), and read as the in-memory replay did.
 d="$T/dirty-sample.vhdx"
-bzcat "$FIX/iotest-dirtylog-10G-4M.vhdx.bz2" >"$d"
+bzcat "$FIX/iotest-dirtylog-10G-4M.vhdx.bz2" | cp --sparse=always /dev/stdin "$d"
 before=$(sha256sum <"$d")
 qemu-img convert -f vhdx -O raw "$d" "$T/q.raw" 2>/dev/null &&
   fail "qemu-img read the dirty sample read-only: the log is not needed?"
@@ -155,6 +170,5 @@ qemu-img check -r all "$T/dq.vhdx" >/dev/null 2>&1 || true
 [ "$(info_of "$d" log_state)" = clean ] || fail "log not cleared"
 cmp -i 196608 "$d" "$T/dq.vhdx" || fail "hvx and qemu replays differ"
 qemu-img check "$d" >"$T/qc" 2>&1 || { cat "$T/qc"; fail "qemu-img check after replay"; }
-qemu-img compare -f raw -F vhdx "$T/ro.raw" "$d" >/dev/null ||
-  fail "dirty sample: the in-memory replay reads differently"
+same_in_window "$T/ro.raw" "$d" 67108864
 echo ok

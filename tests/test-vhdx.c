@@ -369,6 +369,37 @@ static void test_chain(void **state)
   free(shadow);
 }
 
+/* The parent one directory up, as Hyper-V lays out checkpoints: the
+ * relative path climbs out, which hvx follows only when allowed. */
+static void test_parent_elsewhere(void **state)
+{
+  char a[300], b[300], pp[320], cp[320], opts[400];
+  hvx_image *img;
+  (void)state;
+
+  snprintf(a, sizeof a, "%s", test_path("dir-a"));
+  snprintf(b, sizeof b, "%s", test_path("dir-b"));
+  assert_int_equal(mkdir(a, 0755), 0);
+  assert_int_equal(mkdir(b, 0755), 0);
+  snprintf(pp, sizeof pp, "%s/p.vhdx", a);
+  snprintf(cp, sizeof cp, "%s/c.vhdx", b);
+  img = hvx_create(pp, "vhdx", 4 * MIB, "block_size=1M");
+  assert_non_null(img);
+  hvx_close(img);
+  snprintf(opts, sizeof opts, "parent=%s", pp);
+  img = hvx_create(cp, "vhdx", 0, opts);
+  assert_non_null(img);
+  assert_string_equal(info_value(img, "parent_locator.relative_path"),
+                      "..\\dir-a\\p.vhdx");
+  hvx_close(img);
+  assert_null(hvx_open(cp, NULL, 0));
+  assert_hvx_error(EPERM, "outside");
+  img = hvx_open(cp, NULL, HVX_OPEN_BACKING_ANYWHERE);
+  assert_non_null(img);
+  assert_non_null(hvx_image_backing(img));
+  hvx_close(img);
+}
+
 static void test_create_options(void **state)
 {
   (void)state;
@@ -565,6 +596,7 @@ int main(int argc, char **argv)
     cmocka_unit_test(test_differencing_4k),
     cmocka_unit_test(test_differencing_default_block),
     cmocka_unit_test(test_chain),
+    cmocka_unit_test(test_parent_elsewhere),
     cmocka_unit_test(test_parent_changed),
     cmocka_unit_test(test_parent_missing),
     cmocka_unit_test(test_create_options),

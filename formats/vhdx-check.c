@@ -207,11 +207,15 @@ static int check_entry(struct vhdx *s, uint64_t idx, struct range *r,
 
 static int check_bat(struct vhdx *s, hvx_problem_fn fn, void *opaque)
 {
-  size_t nr = 0;
-  struct range *r = hvx_calloc(s->bat_entries + 4, sizeof *r,
-                               "vhdx BAT check");
+  size_t nr = 0, allocated = 0;
+  struct range *r;
   int problems = 0;
 
+  /* Room for the allocated entries only: a big, mostly empty disk has
+   * millions of entries but few blocks. */
+  for (uint64_t i = 0; i < s->bat_entries; i++)
+    allocated += VHDX_BAT_STATE(s->bat[i]) >= VHDX_PAYLOAD_FULLY_PRESENT;
+  r = hvx_calloc(allocated + 4, sizeof *r, "vhdx BAT check");
   if (!r)
     return -1;
   r[nr++] = (struct range){ 0, VHDX_MIB, UINT64_MAX };

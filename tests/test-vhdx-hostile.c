@@ -273,6 +273,17 @@ static void test_metadata_items(void **state)
   refused(p, EBADMSG, "entry count 65535");
 }
 
+static void test_metadata_overlap(void **state)
+{
+  const char *p = fresh("md-ovl.vhdx");
+  uint8_t off[4];
+  (void)state;
+  file_read(p, find_meta_entry(p, FILE_PARAMS_D1) + 16, off, 4);
+  file_write(p, find_meta_entry(p, VSIZE_D1) + 16, off, 4);
+  /* Readable (the size is then 1 MiB), but wrong. */
+  assert_int_equal(count_problems(p, "metadata entries 0 and 1 overlap"), 1);
+}
+
 static void test_has_parent_without_locator(void **state)
 {
   const char *p = fresh("noploc.vhdx");
@@ -522,6 +533,7 @@ int main(void)
     cmocka_unit_test(test_sector_and_disk_size),
     cmocka_unit_test(test_bat_too_small),
     cmocka_unit_test(test_metadata_items),
+    cmocka_unit_test(test_metadata_overlap),
     cmocka_unit_test(test_has_parent_without_locator),
     cmocka_unit_test(test_bad_parent_locator),
     cmocka_unit_test(test_log_fields),

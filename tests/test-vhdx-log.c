@@ -70,6 +70,7 @@ static size_t build_entry(uint8_t *buf, uint64_t seq, uint32_t tail,
 enum variant {
   V_OK, V_TORN_MIDDLE, V_TORN_HEAD, V_GAP, V_DATA_SEQ, V_TARGET_LOG,
   V_TRUNCATED, V_HUGE_COUNT, V_ONLY_GARBAGE, V_WRAP, V_WRAP_BETWEEN,
+  V_EXTEND, V_MISSING_DATA,
 };
 
 static void set_log_guid(uint8_t *h, void *arg)
@@ -86,7 +87,8 @@ static void make_dirty(const char *p, enum variant v)
   size_t l1, l2;
   uint32_t tail;
   struct tdesc d1 = { false, BAT_OFF, 0, bat };
-  struct tdesc d2 = { true, BLOCK0, 8192, NULL };
+  struct tdesc d2[2] = { { true, BLOCK0, 8192, NULL },
+                         { true, 12 * MIB, 4096, NULL } };
 
   unlink(p);
   img = hvx_create(p, "vhdx", SIZE, "block_size=1M");
@@ -104,7 +106,7 @@ static void make_dirty(const char *p, enum variant v)
   hvx_put_le64(bat + 16, BLOCK2 | 6);          /* block 2: fully present */
 
   if (v == V_TARGET_LOG)
-    d2.target = LOG_OFF + 64 * 1024;
+    d2[0].target = LOG_OFF + 64 * 1024;
   /* V_WRAP: the first entry starts in the log's last sector and wraps
    * round to its start; the second follows it there. */
   tail = v == V_WRAP ? MIB - 4096 : v == V_WRAP_BETWEEN ? MIB - 8192 : 0;
@@ -114,8 +116,18 @@ static void make_dirty(const char *p, enum variant v)
     memset(e1 + 4, 0, 4);
     hvx_put_le32(e1 + 4, hvx_crc32c(0, e1, l1));
   }
+  /* V_EXTEND: the newest entry says the file reaches 16 MiB, and zeroes
+   * a range past the current end. */
   l2 = build_entry(e2, v == V_GAP ? 102 : 101, tail,
-                   v == V_TRUNCATED ? 64 * MIB : 6 * MIB, 6 * MIB, &d2, 1);
+                   v == V_TRUNCATED ? 64 * MIB : 6 * MIB,
+                   v == V_EXTEND ? 16 * MIB : 6 * MIB, d2,
+                   v == V_EXTEND ? 2 : 1);
+  if (v == V_MISSING_DATA) {
+    /* The first entry claims no room for its data sector. */
+    hvx_put_le32(e1 + 8, 4096);
+    memset(e1 + 4, 0, 4);
+    hvx_put_le32(e1 + 4, hvx_crc32c(0, e1, 4096));
+  }
   if (v == V_HUGE_COUNT || v == V_ONLY_GARBAGE) {
     hvx_put_le32(e2 + 24, 0xFFFFFFF0u);
     memset(e2 + 4, 0, 4);
@@ -284,6 +296,37 @@ static void expect_refusal(enum variant v, const char *name,
   free(after);
 }
 
+static void test_missing_data_sector(void **state)
+{
+  (void)state;
+  expect_refusal(V_MISSING_DATA, "missing-data.vhdx",
+                 "more data descriptors than the 0 data sectors");
+}
+
+/* The newest entry's LastFileOffset is past the end of the file: the
+ * read-only view reads zeros there, a read-write replay grows the file. */
+static void test_extend(void **state)
+{
+  const char *p = test_path("extend.vhdx");
+  uint8_t *want = expected(false, false);
+  hvx_image *img;
+  (void)state;
+
+  make_dirty(p, V_EXTEND);
+  img = hvx_open(p, NULL, 0);
+  if (!img)
+    fail_msg("%s", hvx_error());
+  assert_disk(img, want);
+  hvx_close(img);
+  assert_int_equal(file_size(p), 6 * MIB);
+  img = hvx_open(p, NULL, HVX_OPEN_WRITE);
+  assert_non_null(img);
+  assert_disk(img, want);
+  hvx_close(img);
+  assert_int_equal(file_size(p), 16 * MIB);
+  free(want);
+}
+
 static void test_torn_middle(void **state)
 {
   (void)state;
@@ -447,6 +490,8 @@ int main(int argc, char **argv)
     cmocka_unit_test(test_read_write_replay),
     cmocka_unit_test(test_replay_matters),
     cmocka_unit_test(test_torn_middle),
+    cmocka_unit_test(test_missing_data_sector),
+    cmocka_unit_test(test_extend),
     cmocka_unit_test(test_sequence_gap),
     cmocka_unit_test(test_data_sector_sequence),
     cmocka_unit_test(test_target_in_log),

@@ -400,6 +400,97 @@ static void test_parent_elsewhere(void **state)
   hvx_close(img);
 }
 
+/* Non-ASCII names go through the parent locator's UTF-16 and back. */
+static void test_unicode_parent_name(void **state)
+{
+  const char *pp = test_path("p\xc3\xa4rent-\xe2\x82\xac-\xf0\x9f\x98\x80.vhdx");
+  const char *cp = test_path("uni-child.vhdx");
+  hvx_image *img = hvx_create(pp, "vhdx", 2 * MIB, "block_size=1M");
+  char opts[400];
+  (void)state;
+
+  assert_non_null(img);
+  hvx_close(img);
+  snprintf(opts, sizeof opts, "parent=%s", pp);
+  img = hvx_create(cp, "vhdx", 0, opts);
+  assert_non_null(img);
+  hvx_close(img);
+  img = hvx_open(cp, NULL, 0);
+  assert_non_null(img);
+  assert_string_equal(info_value(img, "parent_locator.relative_path"),
+                      ".\\p\xc3\xa4rent-\xe2\x82\xac-\xf0\x9f\x98\x80.vhdx");
+  assert_non_null(hvx_image_backing(img));
+  hvx_close(img);
+}
+
+/* A partially present block whose sectors all get written becomes
+ * fully present. */
+static void test_partial_fills_up(void **state)
+{
+  const char *pp = test_path("fill-parent.vhdx"), *cp = test_path("fill.vhdx");
+  hvx_image *img = hvx_create(pp, "vhdx", 4 * MIB, "block_size=1M");
+  uint8_t *b = malloc(MIB), e[8];
+  char opts[400];
+  uint64_t bat = 0;
+  uint32_t len = 0;
+  (void)state;
+
+  assert_non_null(img);
+  hvx_close(img);
+  snprintf(opts, sizeof opts, "parent=%s,block_size=1M", pp);
+  img = hvx_create(cp, "vhdx", 0, opts);
+  assert_non_null(img);
+  fill_pattern(b, MIB, 5);
+  assert_int_equal(hvx_pwrite(img, b, MIB / 2, MIB), 0);
+  assert_int_equal(hvx_flush(img), 0);
+  find_region(cp, BAT_D1, &bat, &len);
+  file_read(cp, bat + 8, e, 8);
+  assert_int_equal(hvx_le64(e) & 7, 7); /* partially present */
+  assert_int_equal(hvx_pwrite(img, b + MIB / 2, MIB / 2, MIB + MIB / 2), 0);
+  assert_int_equal(hvx_close(img), 0);
+  file_read(cp, bat + 8, e, 8);
+  assert_int_equal(hvx_le64(e) & 7, 6); /* fully present */
+  img = hvx_open(cp, NULL, 0);
+  assert_non_null(img);
+  memset(b, 0, MIB);
+  assert_int_equal(hvx_pread(img, b, MIB, MIB), 0);
+  {
+    uint8_t *w = malloc(MIB);
+    fill_pattern(w, MIB, 5);
+    assert_memory_equal(b, w, MIB);
+    free(w);
+  }
+  assert_clean(img);
+  hvx_close(img);
+  free(b);
+}
+
+/* A fixed image of more than one chunk: BAT entries for sector bitmaps
+ * sit between its payload entries. */
+static void test_fixed_two_chunks(void **state)
+{
+  const char *p = test_path("fixed-chunks.vhdx");
+  uint64_t size = 17ull * 256 * MIB + 512;
+  uint8_t w[4096], r[4096];
+  hvx_image *img = hvx_create(p, "vhdx", size,
+                              "subformat=fixed,block_size=256M");
+  (void)state;
+
+  assert_non_null(img);
+  fill_pattern(w, sizeof w, 8);
+  assert_int_equal(hvx_pwrite(img, w, sizeof w, size - sizeof w), 0);
+  assert_int_equal(hvx_close(img), 0);
+  img = hvx_open(p, NULL, 0);
+  assert_non_null(img);
+  assert_string_equal(info_value(img, "subformat"), "fixed");
+  assert_int_equal(hvx_pread(img, r, sizeof r, size - sizeof r), 0);
+  assert_memory_equal(r, w, sizeof r);
+  assert_clean(img);
+  hvx_close(img);
+  /* Every block allocated in order after 4 MiB of structures. */
+  assert_int_equal(file_size(p), 4 * MIB + 18ull * 256 * MIB);
+}
+
 static void test_create_options(void **state)
 {
   (void)state;
@@ -597,6 +688,9 @@ int main(int argc, char **argv)
     cmocka_unit_test(test_differencing_default_block),
     cmocka_unit_test(test_chain),
     cmocka_unit_test(test_parent_elsewhere),
+    cmocka_unit_test(test_unicode_parent_name),
+    cmocka_unit_test(test_partial_fills_up),
+    cmocka_unit_test(test_fixed_two_chunks),
     cmocka_unit_test(test_parent_changed),
     cmocka_unit_test(test_parent_missing),
     cmocka_unit_test(test_create_options),

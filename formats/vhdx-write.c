@@ -53,6 +53,11 @@ int vhdx_update_headers(struct vhdx *s)
   uint8_t buf[VHDX_HEADER_SIZE];
   struct hvx_file *f = &s->img->file;
 
+  /* A wrapped sequence number would make the older header current. */
+  if (s->hdr.seq > UINT64_MAX - 2)
+    return hvx_set_error(EBADMSG, "vhdx: %s: header sequence number %llu "
+                         "cannot be increased", s->img->filename,
+                         (unsigned long long)s->hdr.seq);
   /* Twice, so both slots end up current; each write goes to the slot
    * not holding the current header, so one valid copy always exists. */
   for (int k = 0; k < 2; k++) {

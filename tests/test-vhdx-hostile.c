@@ -114,6 +114,29 @@ static void test_one_header_bad(void **state)
 
 static void set_version2(uint8_t *h, void *a) { (void)a; hvx_put_le16(h + 66, 2); }
 
+static void set_seq_max(uint8_t *h, void *a)
+{
+  (void)a;
+  hvx_put_le64(h + 8, UINT64_MAX - 3); /* patch_headers adds 1 and 2 */
+}
+
+/* Both headers at the top of the sequence numbers: readable, but a write
+ * could not make a newer header. */
+static void test_sequence_exhausted(void **state)
+{
+  const char *p = fresh("seq.vhdx");
+  uint8_t b[512] = { 1 };
+  hvx_image *img;
+  (void)state;
+  patch_headers(p, set_seq_max, NULL);
+  img = hvx_open(p, "vhdx", HVX_OPEN_WRITE);
+  assert_non_null(img);
+  assert_int_equal(hvx_pread(img, b, sizeof b, 0), 0);
+  assert_int_equal(hvx_pwrite(img, b, sizeof b, 0), -1);
+  assert_hvx_error(EBADMSG, "cannot be increased");
+  hvx_close(img);
+}
+
 static void test_header_version(void **state)
 {
   const char *p = fresh("ver.vhdx");
@@ -524,6 +547,7 @@ int main(void)
     cmocka_unit_test(test_both_headers_bad),
     cmocka_unit_test(test_one_header_bad),
     cmocka_unit_test(test_header_version),
+    cmocka_unit_test(test_sequence_exhausted),
     cmocka_unit_test(test_region_beyond_eof),
     cmocka_unit_test(test_region_count),
     cmocka_unit_test(test_region_unknown_required),

@@ -146,6 +146,7 @@ static int find_entries(struct scan *sc, struct entry **out, size_t *nout)
       r = check_entry(sc, h, base + i, &e);
       if (r < 0)
         goto fail;
+      sc->s->log_ignored += r; /* torn, or overwritten in part */
       if (r == 0) {
         struct entry *nv = realloc(v, (n + 1) * sizeof *v);
         if (!nv) {

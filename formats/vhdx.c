@@ -1196,7 +1196,7 @@ static void info_guid(hvx_info_fn fn, void *opaque, const char *key,
 static void vhdx_info(struct hvx_image *img, hvx_info_fn fn, void *opaque)
 {
   struct vhdx *s = img->priv;
-  char buf[96];
+  char buf[160];
 
   fn(opaque, "subformat", s->has_parent ? "differencing" :
      s->leave_allocated ? "fixed" : "dynamic");
@@ -1210,6 +1210,9 @@ static void vhdx_info(struct hvx_image *img, hvx_info_fn fn, void *opaque)
     snprintf(buf, sizeof buf, "dirty: %u log entries %s", s->log_entries,
              s->overlay ? "replayed in memory (file untouched)" :
              "replayed into the file");
+  if (s->log_ignored) /* e.g. the newest entry, torn by a crash */
+    snprintf(buf + strlen(buf), sizeof buf - strlen(buf),
+             "; %u incomplete entries ignored", s->log_ignored);
   fn(opaque, "log_state", buf);
   info_u64(fn, opaque, "log_size", s->hdr.log_length);
   info_u64(fn, opaque, "log_offset", s->hdr.log_offset);

@@ -130,7 +130,7 @@ struct vhdx {
   /* Log state at open: dirty means a replay was needed; OVERLAY holds
    * it when the image is read-only (the file is never modified). */
   bool log_dirty;
-  uint32_t log_entries;
+  uint32_t log_entries, log_ignored;
   struct vhdx_replay *overlay;
 
   /* Writes: the headers get new GUIDs before the first change. */

@@ -131,7 +131,7 @@ static int find_entries(struct scan *sc, struct entry **out, size_t *nout)
 {
   const vhdx_guid *guid = &sc->s->hdr.log;
   struct entry *v = NULL;
-  size_t n = 0;
+  size_t n = 0, cap = 0;
 
   for (uint32_t base = 0; base < sc->len; base += SCAN_CHUNK) {
     uint32_t chunk = (uint32_t)hvx_min_u64(SCAN_CHUNK, sc->len - base);
@@ -148,13 +148,17 @@ static int find_entries(struct scan *sc, struct entry **out, size_t *nout)
         goto fail;
       sc->s->log_ignored += r; /* torn, or overwritten in part */
       if (r == 0) {
-        struct entry *nv = realloc(v, (n + 1) * sizeof *v);
-        if (!nv) {
-          hvx_set_error(ENOMEM, "cannot allocate the vhdx log entry list");
-          goto fail;
+        if (n == cap) {
+          struct entry *nv;
+          cap = cap ? 2 * cap : 16;
+          nv = realloc(v, cap * sizeof *v);
+          if (!nv) {
+            hvx_set_error(ENOMEM, "cannot allocate the vhdx log entry list");
+            goto fail;
+          }
+          v = nv;
         }
-        v = nv;
-        v[n++] = e;
+        v[n++] = e; /* in order of position: the walk below bisects */
       }
     }
   }
@@ -351,10 +355,17 @@ int vhdx_log_scan(struct vhdx *s, struct vhdx_replay **out)
    * right after the previous one, one sequence number higher. */
   for (uint32_t pos = head->tail, k = 0; ; k++) {
     struct entry *e = NULL;
+    size_t lo = 0, hi = n;
 
-    for (size_t i = 0; i < n && !e; i++)
-      if (v[i].pos == pos)
-        e = &v[i];
+    while (lo < hi) {
+      size_t mid = lo + (hi - lo) / 2;
+      if (v[mid].pos < pos)
+        lo = mid + 1;
+      else
+        hi = mid;
+    }
+    if (lo < n && v[lo].pos == pos)
+      e = &v[lo];
     /* K bounds the walk: it can meet each entry at most once. */
     if (k >= n || !e) {
       bad(&sc, pos, "the active sequence (tail at log offset 0x%x, head at "

@@ -170,9 +170,16 @@ fail:
   return -1;
 }
 
+/* Real logs (1 MiB) hold at most 32768 descriptors; a bigger replay
+ * is refused rather than kept in memory and searched on every read. */
+#define MAX_OPS (1u << 20)
+
 static int add_op(struct vhdx_replay *r, size_t *cap,
                   const struct vhdx_log_op *op)
 {
+  if (r->nops == MAX_OPS)
+    return hvx_set_error(ENOTSUP, "vhdx: log replay of more than %u writes "
+                         "is not supported", MAX_OPS);
   if (r->nops == *cap) {
     size_t nc = *cap ? *cap * 2 : 64;
     struct vhdx_log_op *no = realloc(r->ops, nc * sizeof *no);

@@ -104,7 +104,8 @@ class Conversion:
             return 1
         if self._progress is not None:
             self._progress(done, total)
-        return 0
+        # cancel() may have come while the callback ran
+        return 1 if self._cancelled else 0
 
     def cancel(self) -> None:
         """Ask the conversion to stop; :meth:`run` then raises

@@ -43,27 +43,6 @@ static void assert_at(const hvx_vm *vm, size_t i, int bus, int c, int s)
              hvx_bus_name(bus), c, s);
 }
 
-/* The report has an item whose subject contains SUBJ and message NEEDLE. */
-static bool has_item(const hvx_report *r, int sev, const char *subj,
-                     const char *needle)
-{
-  for (size_t i = 0; i < hvx_report_count(r); i++)
-    if ((sev < 0 || hvx_report_severity(r, i) == sev) &&
-        strstr(hvx_report_subject(r, i), subj) &&
-        (strstr(hvx_report_message(r, i), needle) ||
-         strstr(hvx_report_advice(r, i), needle)))
-      return true;
-  return false;
-}
-
-#define assert_item(r, sev, subj, needle)                                   \
-  do {                                                                      \
-    if (!has_item((r), (sev), (subj), (needle))) {                          \
-      char *j_ = hvx_report_to_json(r);                                     \
-      fail_msg("no report item %s/%s in %s", (subj), (needle), j_);         \
-    }                                                                       \
-  } while (0)
-
 static void test_vmbus_classes(void **state)
 {
   assert_string_equal(hvx_vmbus_class_guid(HVX_VMBUS_SCSI),

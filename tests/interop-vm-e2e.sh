@@ -4,10 +4,12 @@
 # xl.cfg to Hyper-V (PowerShell script and XML configuration), the XML
 # read back, and laid out for Xen again.  Oracles, none of them hvx code:
 # Xen's libxlutil and libxl name tables (tests/xlu-dump) read every
-# xl.cfg, xmllint reads the XML, /bin/sh runs the advice commands,
+# xl.cfg, xmllint reads the XML, libvirt's schema checks the KVM domain,
+# /bin/sh runs the advice commands,
 # python3's json reads the JSON output.
 . "${top_srcdir:-.}/tests/lib.sh"
 require xmllint
+require virt-xml-validate
 require python3
 XLU=${top_builddir:-.}/tests/xlu-dump
 if "$HVX" vm show --from xl /dev/null 2>&1 | grep -q "built without"; then
@@ -177,6 +179,31 @@ for f in ("vp-runtime", "synic-messages", "stimer-direct", "xmm-input"):
     assert "enlightenment " + f in lost, (f, lost)
 assert "enlightenment stimer" not in lost, lost
 assert any("xenvbd" in i["advice"] for i in r)
+PY
+
+# The HVM guest to KVM: libvirt's schema accepts the domain, its <hyperv>
+# elements are those the map gives for Xen's groups, and the report says
+# what KVM lacks (SINT polling) and adds.
+"$HVX" vm convert --from xl --to libvirt-kvm -o "$T/kvm.xml" \
+  --report="$T/kvm.json" "$T/hvm.cfg"
+virt-xml-validate "$T/kvm.xml" domain >/dev/null ||
+  fail "libvirt-kvm: invalid against libvirt's schema"
+for e in relaxed vapic vpindex synic stimer frequencies; do
+  [ "$(xmllint --xpath "string(/domain/features/hyperv/$e/@state)" "$T/kvm.xml")" = on ] ||
+    fail "libvirt-kvm: no <$e state='on'/>"
+done
+[ "$(xmllint --xpath 'string(/domain/features/hyperv/spinlocks/@retries)' "$T/kvm.xml")" = 4095 ] ||
+  fail "libvirt-kvm: spinlocks retries (libvirt's least is 4095)"
+[ "$(xmllint --xpath "count(/domain/clock/timer[@name='hypervclock'])" "$T/kvm.xml")" = 1 ] ||
+  fail "libvirt-kvm: no hypervclock timer"
+python3 - "$T/kvm.json" <<'PY' || fail "libvirt-kvm: report"
+import json, sys
+r = json.load(open(sys.argv[1]))
+assert any(i["severity"] == "loss" and i["subject"] == "enlightenment sint-polling"
+           and "QEMU/KVM" in i["message"] for i in r), r
+assert any(i["severity"] == "warning" and i["subject"] == "enlightenments"
+           and "reference-tsc" in i["message"] for i in r), r
+assert any("Xen platform" in i["message"] for i in r), r
 PY
 
 # --output=json with -o: the file holds the text, the JSON says where

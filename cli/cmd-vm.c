@@ -68,7 +68,7 @@ static void usage(FILE *f)
     "       hvx vm convert --from FORMAT --to FORMAT [--os linux|windows] "
     "[-o OUTPUT] [--report=FILE] [--output=human|json] [--strict] FILE\n"
     "       hvx vm xenstore [--output=human|json] [--hypervisor] "
-    "[--to FORMAT [-o OUTPUT]] DOMID\n"
+    "[--os linux|windows] [--to FORMAT [-o OUTPUT]] DOMID\n"
     "input formats:  %s\noutput formats: %s\n",
     format_names(false, " ", in, sizeof in),
     format_names(true, " ", out, sizeof out));
@@ -355,16 +355,14 @@ static int vm_convert(int argc, char **argv)
     cli_fail("vm: --strict: the conversion loses settings (see %s)",
              a.json ? "the report" : "above");
     rc = 2;
+  } else if (a.out) {
+    rc = write_out(a.out, text) < 0 ? 1 : 0;
   } else {
-    rc = a.out && write_out(a.out, text) < 0 ? 1 : 0;
+    rc = a.json ? 0 : write_out(NULL, text) < 0 ? 1 : 0;
   }
-  if (a.json) {
-    if (print_convert_json(strict_fail ? NULL : text,
-                           strict_fail ? NULL : a.out, report) < 0)
-      rc = 1;
-  } else if (!strict_fail && !a.out) {
-    rc = write_out(NULL, text) < 0 ? 1 : 0;
-  }
+  if (a.json && print_convert_json(strict_fail ? NULL : text,
+                                   rc == 0 ? a.out : NULL, report) < 0)
+    rc = 1;
 out:
   free(text);
   hvx_vm_free(vm);
@@ -400,6 +398,8 @@ static int vm_xenstore(int argc, char **argv)
   }
   /* --hypervisor: facts only Xen itself knows, through libxenctrl. */
   if (!(vm = hvx_vm_from_xenstore((unsigned)domid, report)) ||
+      (a.os && hvx_vm_set_extra(vm, HVX_OBJECT_GUEST, 0, HVX_EXTRA_OS,
+                                a.os) < 0) ||
       (a.hypervisor && hvx_vm_add_domain_info(vm, (unsigned)domid) < 0) ||
       (t >= 0 && !(text = vm_formats[t].write(vm, report)))) {
     cli_error();

@@ -217,6 +217,21 @@ PY
 "$XLU" "$T/same.cfg" | grep -qx 'viridian=base,freq,time_ref_count,synic,stimer,cpu_hotplug' ||
   fail "xl -> xl: viridian groups changed meaning"
 
+# --strict refuses a conversion that loses settings (pygrub here): exit 2,
+# and the JSON has the report but no output
+set +e
+"$HVX" vm convert --from xl --to hyperv-ps --strict --output=json \
+  "$T/pv.cfg" > "$T/strict.json" 2>/dev/null
+rc=$?
+set -e
+[ $rc -eq 2 ] || fail "--strict exited $rc, expected 2"
+python3 - "$T/strict.json" <<'PY' || fail "--strict JSON"
+import json, sys
+j = json.load(open(sys.argv[1]))
+assert j["output"] is None and j["file"] is None
+assert any(i["severity"] == "loss" for i in j["report"])
+PY
+
 # Errors name what is wrong, and every format
 expect_fail 1 "unknown output format 'hyperv' \(known: xl, hyperv-xml, hyperv-ps, ovf, libvirt, libvirt-kvm, xen-xl\)" \
   "$HVX" vm convert --from xl --to hyperv "$T/pv.cfg"

@@ -10,15 +10,20 @@ Wraps include/hvx/hyperv.h.  The translations and formats are methods of
 from __future__ import annotations
 
 import ctypes
-from ctypes import (POINTER, c_char_p, c_int, c_size_t, c_uint, c_void_p)
+from ctypes import (POINTER, c_char_p, c_int, c_size_t, c_uint, c_uint32,
+                    c_uint64, c_void_p)
 from dataclasses import dataclass
-from typing import Optional, Tuple, Union
+from typing import TYPE_CHECKING, Optional, Tuple, Union
 
 from . import _lib
 from .report import Report, using
 from .vm import VM
 
+if TYPE_CHECKING:
+    from .enlightenment import EnlConfig
+
 __all__ = ["VmbusClass", "vmbus_classes", "vmbus_class", "ps_quote",
+           "host_features",
            "IDE_CONTROLLERS", "IDE_LOCATIONS", "SCSI_CONTROLLERS",
            "SCSI_LOCATIONS", "MAX_NICS", "MAX_COM_PORTS", "MAX_VCPUS",
            "MAX_MEMORY"]
@@ -41,6 +46,7 @@ _F = _lib.bind({
     "hvx_vmbus_class_linux_driver": (c_char_p, [c_int],
                                      _lib.OPTIONAL_STRING),
     "hvx_vmbus_class_from_guid": (c_int, [c_char_p], _lib.STATUS),
+    "hvx_hyperv_features": (c_uint64, [POINTER(c_uint32)], _lib.NO_ERROR),
     "hvx_hyperv_translate": (c_int, [c_void_p, c_int, POINTER(c_void_p),
                                      c_void_p], _lib.STATUS),
     "hvx_hyperv_generation": (c_int, [c_void_p], _lib.STATUS),
@@ -98,6 +104,16 @@ def vmbus_class(key: Union[int, str]) -> VmbusClass:
     if c is None:
         raise IndexError(f"no VMBus class {key}")
     return c
+
+
+def host_features() -> "EnlConfig":
+    """The Hyper-V features a Hyper-V host (Windows Server 2016 and
+    later) offers every guest, with the spin-lock retry count it
+    recommends."""
+    from .enlightenment import EnlConfig, _names
+    retries = c_uint32()
+    feats = _names(_F.hvx_hyperv_features(ctypes.byref(retries)))
+    return EnlConfig(feats, retries.value if "spinlocks" in feats else None)
 
 
 def ps_quote(s: str) -> str:

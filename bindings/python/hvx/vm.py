@@ -18,7 +18,8 @@ from __future__ import annotations
 
 import enum
 import json
-from ctypes import c_char_p, c_int, c_size_t, c_uint, c_uint64, c_void_p
+from ctypes import (c_char_p, c_int, c_size_t, c_uint, c_uint32, c_uint64,
+                    c_void_p)
 from typing import (Any, Dict, FrozenSet, Iterable, Iterator, List,
                     MutableMapping, Optional, Sequence, Tuple, Union)
 
@@ -29,6 +30,7 @@ __all__ = ["GuestType", "Firmware", "Event", "Action", "Bus", "VM", "Disk",
            "Nic", "Serial", "Extras", "enlightenment_names"]
 
 VCPUS_MAX = 4096
+EXTRA_OS = "hvx.os"  # HVX_EXTRA_OS, hvx/hyperv.h
 _OBJ_GUEST, _OBJ_DISK, _OBJ_NIC, _OBJ_SERIAL = 0, 1, 2, 3
 
 _VM = [c_void_p]
@@ -78,6 +80,13 @@ _F = _lib.bind({
     "hvx_event_name": (c_char_p, [c_int], _S),
     "hvx_action_name": (c_char_p, [c_int], _S),
     "hvx_action_from_name": (c_int, [c_char_p], _lib.STATUS),
+    "hvx_vm_set_hv_features": (c_int, [c_void_p, c_uint64], _lib.STATUS),
+    "hvx_vm_hv_features": (c_uint64, _VM, _lib.NO_ERROR),
+    "hvx_vm_set_hv_spinlock_retries": (c_int, [c_void_p, c_uint32],
+                                       _lib.STATUS),
+    "hvx_vm_hv_spinlock_retries": (c_uint32, _VM, _lib.NO_ERROR),
+    "hvx_vm_set_xen_platform": (c_int, [c_void_p, c_int], _lib.STATUS),
+    "hvx_vm_xen_platform": (c_int, _VM, _lib.STATUS),
     "hvx_vm_set_enlightenments": (c_int, [c_void_p, c_uint64], _lib.STATUS),
     "hvx_vm_enlightenments": (c_uint64, _VM, _lib.NO_ERROR),
     "hvx_enlightenment_name": (c_char_p, [c_uint64], _S),
@@ -651,6 +660,20 @@ class VM(_lib.Owned):
     def __deepcopy__(self, memo: Any) -> "VM":
         return self.copy()
 
+    @property
+    def os(self) -> Optional[str]:
+        """The guest's operating system family ("linux", "windows",
+        "other"; the "hvx.os" extra), which decides the drivers reports
+        ask for; None: unknown."""
+        return self.extras.get(EXTRA_OS)
+
+    @os.setter
+    def os(self, value: Optional[str]) -> None:
+        if value is None:
+            self.extras.pop(EXTRA_OS, None)
+        else:
+            self.extras[EXTRA_OS] = value
+
     def __repr__(self) -> str:
         if self._handle is None:
             return "<hvx.VM closed>"
@@ -837,9 +860,50 @@ class VM(_lib.Owned):
                 _lib.c_int_range(action, "action", 0, 0x7FFFFFFF))
 
     @property
+    def hv_features(self) -> FrozenSet[str]:
+        """The Hyper-V features ("enlightenments") the guest is offered,
+        named as in :mod:`hvx.enlightenment` ("stimer", "synic", ...)."""
+        from .enlightenment import _names
+        with self._lock:
+            return _names(_F.hvx_vm_hv_features(self._h()))
+
+    @hv_features.setter
+    def hv_features(self, names: Iterable[str]) -> None:
+        from .enlightenment import _mask
+        mask = _mask(names)
+        with self._lock:
+            _F.hvx_vm_set_hv_features(self._h(), mask)
+
+    @property
+    def hv_spinlock_retries(self) -> int:
+        """The spin-lock retry count that goes with the "spinlocks"
+        feature (0: the target's default)."""
+        with self._lock:
+            return int(_F.hvx_vm_hv_spinlock_retries(self._h()))
+
+    @hv_spinlock_retries.setter
+    def hv_spinlock_retries(self, value: int) -> None:
+        with self._lock:
+            _F.hvx_vm_set_hv_spinlock_retries(self._h(), _lib.c_int_range(
+                value, "hv_spinlock_retries", 0, 0xFFFFFFFF))
+
+    @property
+    def xen_platform(self) -> bool:
+        """The Xen platform PCI device (for Xen's PV drivers in an HVM
+        guest)."""
+        with self._lock:
+            return bool(_F.hvx_vm_xen_platform(self._h()))
+
+    @xen_platform.setter
+    def xen_platform(self, value: bool) -> None:
+        with self._lock:
+            _F.hvx_vm_set_xen_platform(self._h(), int(bool(value)))
+
+    @property
     def enlightenments(self) -> FrozenSet[str]:
-        """The hypervisor interfaces offered to the guest, by name (see
-        :func:`enlightenment_names`)."""
+        """The same as :attr:`hv_features` and :attr:`xen_platform`, as
+        Xen's viridian groups ("hv_base", "hv_freq", ..., "xen_platform";
+        see :func:`enlightenment_names`).  Kept for existing callers."""
         with self._lock:
             mask = _F.hvx_vm_enlightenments(self._h())
         return frozenset(n for n, b in enlightenment_names().items()

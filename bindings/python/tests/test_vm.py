@@ -42,6 +42,9 @@ def _check_against_json(vm: hvx.VM) -> None:
     assert vm.firmware.label == (j["firmware"] or "unspecified")
     assert vm.secure_boot == j["secure_boot"]
     assert vm.enlightenments == set(j["enlightenments"])
+    assert vm.hv_features == set(j["hv_features"])
+    assert vm.hv_spinlock_retries == (j["hv_spinlock_retries"] or 0)
+    assert vm.xen_platform == j["xen_platform"]
     assert dict(vm.extras) == j["extras"]
     assert {e.label: vm.action(e).label for e in hvx.Event
             if vm.action(e) != hvx.Action.UNSPECIFIED} == j["actions"]
@@ -125,7 +128,21 @@ def test_build_a_guest_by_hand():
     vm.validate()
     _check_against_json(vm)
     assert vm.nics[0].mac == "00:16:3e:aa:bb:cc"
-    assert vm.enlightenments == {"hv_base", "hv_stimer"}
+    # stimer needs synic and time-ref-count: their groups come along
+    assert {"hv_base", "hv_stimer"} <= vm.enlightenments
+    assert "stimer" in vm.hv_features and "synic" in vm.hv_features
+    vm.hv_features = {"hypercall", "vpindex", "spinlocks"}
+    vm.hv_spinlock_retries = 8191
+    vm.xen_platform = False
+    _check_against_json(vm)
+    assert vm.hv_spinlock_retries == 8191 and not vm.xen_platform
+    with pytest.raises(hvx.InvalidArgumentError, match="warp-drive"):
+        vm.hv_features = {"warp-drive"}
+    assert vm.os is None
+    vm.os = "windows"
+    assert vm.extras["hvx.os"] == "windows" and vm.os == "windows"
+    vm.os = None
+    assert "hvx.os" not in vm.extras
     assert (d.bus, d.controller, d.slot) == (hvx.Bus.SCSI, 0, 1)
     # copies are deep
     c = copy.deepcopy(vm)
@@ -276,6 +293,17 @@ def test_xen_host_calls_fail_cleanly_here():
     with pytest.raises(hvx.Error) as e:
         hvx.VM.from_xenstore(0)
     assert str(e.value)
+
+
+def test_hyperv_host_features():
+    host = hvx.hyperv.host_features()
+    assert {"hypercall", "vpindex", "synic", "stimer"} <= host.features
+    assert host.spinlock_retries and host.spinlock_retries > 0
+    # every name is one the enlightenment map knows
+    assert host.features <= {e.name for e in
+                             hvx.enlightenment.enlightenments()}
+    hv = hvx.VM.from_xl(XL).to_hyperv()
+    assert hv.hv_features <= host.features
 
 
 def test_vmbus_classes_and_ps_quote():

@@ -28,6 +28,8 @@ void hvx_prefix_error(const char *fmt, ...) HVX_PRINTF(1, 2);
 struct hvx_file {
   int fd;
   bool writable;
+  bool nosync; /* hvx_file_sync does nothing (a conversion asked for
+                  no sync: the caller syncs, or does not need to) */
   char *path;
 };
 
@@ -113,6 +115,23 @@ struct hvx_driver {
   /* Write a whole, aligned compressed unit (qcow2 -c); NULL if none. */
   int (*pwrite_compressed)(struct hvx_image *img, const void *buf,
                            size_t count, uint64_t offset);
+  /* Compression split in two so the conversion engine can compress on
+   * many threads and store in order (both NULL if not supported; a
+   * driver with them should keep pwrite_compressed as well):
+   * compress_unit compresses one unit (a whole cluster of
+   * write_granularity bytes, or the short last one at the end of the
+   * disk) from IN into OUT, which holds OUTCAP >= LEN bytes.  It returns
+   * the compressed length, 0 if the unit is not worth compressing (the
+   * engine then writes it with pwrite), or -1 on error.  It must be pure:
+   * it may read IMG's constant parameters but change no state, since it
+   * runs concurrently with other calls on IMG.
+   * store_compressed stores DATA[0..LEN) from compress_unit as the
+   * compressed unit of UNIT_LEN bytes at virtual OFFSET (aligned).
+   * Called from one thread at a time, like pwrite. */
+  long (*compress_unit)(struct hvx_image *img, const void *in, size_t len,
+                        void *out, size_t outcap);
+  int (*store_compressed)(struct hvx_image *img, uint64_t offset,
+                          size_t unit_len, const void *data, size_t len);
   int (*flush)(struct hvx_image *img);
   /* Report problems through hvx_report_problem; return their count. */
   int (*check)(struct hvx_image *img, hvx_problem_fn fn, void *opaque);
@@ -124,6 +143,13 @@ struct hvx_driver {
   /* Largest granularity the engine should write in (cluster/block
    * size) and the unit compressed writes need; 0 = any. */
   uint32_t (*write_granularity)(struct hvx_image *img);
+
+  /* true: pread, pwrite and block_status may run on several threads at
+   * once, and the file's bytes do not depend on the order of writes
+   * (positional I/O only, no allocation: raw).  The conversion engine
+   * then reads and writes such an image from all its workers; any other
+   * image it uses from one thread at a time, writing in disk order. */
+  bool thread_safe;
 };
 
 struct hvx_image {

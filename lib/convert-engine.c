@@ -278,7 +278,7 @@ static int read_unit(struct engine *e, struct slot *s)
   return 0;
 }
 
-static int process(struct engine *e, struct slot *s)
+static int process(struct engine *e, struct slot *s, void **ctx)
 {
   const struct hvx_driver *d = e->dst->drv;
   size_t a = e->align;
@@ -298,7 +298,7 @@ static int process(struct engine *e, struct slot *s)
       s->gran[i] = GR_PLAIN;
       continue;
     }
-    c = d->compress_unit(e->dst, s->buf + at, n, s->cbuf + at, a);
+    c = d->compress_unit(e->dst, ctx, s->buf + at, n, s->cbuf + at, a);
     if (c < 0)
       return -1;
     if ((size_t)c > a)
@@ -422,6 +422,7 @@ static int write_unit(struct engine *e, struct slot *s)
 static void *worker(void *arg)
 {
   struct engine *e = arg;
+  void *ctx = NULL; /* the driver's compression scratch for this thread */
 
   while (!cancelled(e)) {
     struct slot *s;
@@ -448,7 +449,7 @@ static void *worker(void *arg)
       pthread_cond_signal(&e->cv_main);
       pthread_mutex_unlock(&e->m);
     }
-    r = s->hole ? 0 : process(e, s);
+    r = s->hole ? 0 : process(e, s, &ctx);
     if (r == 0 && e->dst_parallel)
       r = write_unit(e, s);
     if (r < 0) {
@@ -464,6 +465,8 @@ static void *worker(void *arg)
     finish_if_done(e, s);
     pthread_mutex_unlock(&e->m);
   }
+  if (ctx && e->dst->drv->compress_end)
+    e->dst->drv->compress_end(ctx);
   return NULL;
 }
 
@@ -595,7 +598,8 @@ static int setup(struct engine *e, struct hvx_convert_job *j)
       return hvx_set_error(ENOTSUP, "%s: compressed output needs a "
                            "power-of-two cluster size up to 2 MiB, not %u",
                            dd->name, g);
-    if (!dd->compress_unit != !dd->store_compressed)
+    if (!dd->compress_unit != !dd->store_compressed ||
+        !dd->compress_unit != !dd->compress_end)
       return hvx_set_error(EINVAL, "%s: driver has only half of the "
                            "compression interface", dd->name);
     e->align = g;

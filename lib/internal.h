@@ -116,20 +116,24 @@ struct hvx_driver {
   int (*pwrite_compressed)(struct hvx_image *img, const void *buf,
                            size_t count, uint64_t offset);
   /* Compression split in two so the conversion engine can compress on
-   * many threads and store in order (both NULL if not supported; a
-   * driver with them should keep pwrite_compressed as well):
-   * compress_unit compresses one unit (a whole cluster of
+   * many threads and store in order (all three NULL if not supported; a
+   * driver with them keeps pwrite_compressed for other callers).
+   * compress_unit compresses one unit -- a whole cluster of
    * write_granularity bytes, or the short last one at the end of the
-   * disk) from IN into OUT, which holds OUTCAP >= LEN bytes.  It returns
-   * the compressed length, 0 if the unit is not worth compressing (the
-   * engine then writes it with pwrite), or -1 on error.  It must be pure:
-   * it may read IMG's constant parameters but change no state, since it
-   * runs concurrently with other calls on IMG.
+   * disk, which the driver pads as the format wants -- from IN into OUT,
+   * which holds OUTCAP >= LEN bytes.  It returns the compressed length,
+   * 0 if the unit is not worth compressing (the engine then writes it
+   * with pwrite), or -1 on error.  It must be pure: it may read IMG's
+   * constant parameters but change no state, for it runs on several
+   * threads at once, concurrently with other calls on IMG.  *CTX is the
+   * calling thread's own scratch (NULL at first; the driver may allocate
+   * it, e.g. a zlib stream, and keep it there); compress_end frees it.
    * store_compressed stores DATA[0..LEN) from compress_unit as the
    * compressed unit of UNIT_LEN bytes at virtual OFFSET (aligned).
    * Called from one thread at a time, like pwrite. */
-  long (*compress_unit)(struct hvx_image *img, const void *in, size_t len,
-                        void *out, size_t outcap);
+  long (*compress_unit)(struct hvx_image *img, void **ctx, const void *in,
+                        size_t len, void *out, size_t outcap);
+  void (*compress_end)(void *ctx);
   int (*store_compressed)(struct hvx_image *img, uint64_t offset,
                           size_t unit_len, const void *data, size_t len);
   int (*flush)(struct hvx_image *img);

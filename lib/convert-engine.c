@@ -607,10 +607,9 @@ static int setup(struct engine *e, struct hvx_convert_job *j)
     e->align = DETECT_GRAN;
   }
   e->chunk = e->align > CHUNK ? e->align : CHUNK;
-  e->src_parallel = sd->thread_safe && !j->src->backing;
-  e->dst_parallel = dd->thread_safe;
-  e->offload = sd == dd && sd->thread_safe && !j->src->backing &&
-               strcmp(sd->name, "raw") == 0;
+  e->src_parallel = j->src->thread_safe && !j->src->backing;
+  e->dst_parallel = j->dst->thread_safe;
+  e->offload = sd == dd && e->src_parallel && strcmp(sd->name, "raw") == 0;
   atomic_init(&e->offload_ok, true);
   atomic_init(&e->unflushed, 0);
   e->skip_read = e->offload && !j->detect_zeroes && !j->md;

@@ -152,7 +152,8 @@ struct hvx_driver {
    * once, and the file's bytes do not depend on the order of writes
    * (positional I/O only, no allocation: raw).  The conversion engine
    * then reads and writes such an image from all its workers; any other
-   * image it uses from one thread at a time, writing in disk order. */
+   * image it uses from one thread at a time, writing in disk order.
+   * This is the default for each image (hvx_image.thread_safe). */
   bool thread_safe;
 };
 
@@ -166,6 +167,9 @@ struct hvx_image {
   struct hvx_image *backing;
   struct hvx_image *child; /* the image this one is backing for, or NULL */
   int depth;            /* 0 for the top image, +1 per backing level */
+  bool thread_safe;     /* as hvx_driver.thread_safe, for this image: set
+                           from the driver before open/create, which may
+                           change it (e.g. true for a fixed VHD) */
 };
 
 /* Open PATH as hvx_open does; CHILD is the image it backs (or NULL). */

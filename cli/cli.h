@@ -14,6 +14,10 @@ int cmd_compare(int argc, char **argv);
 int cmd_digest(int argc, char **argv);
 int cmd_convert(int argc, char **argv);
 int cmd_formats(int argc, char **argv);
+int cmd_hypercall(int argc, char **argv);
+int cmd_detect(int argc, char **argv);
+int cmd_enlightenments(int argc, char **argv);
+int cmd_vm(int argc, char **argv);
 
 /* Print "hvx: MESSAGE" from the library's last error to stderr. */
 void cli_error(void);

@@ -18,6 +18,11 @@ static const struct {
   { "compare", cmd_compare, "compare the contents of two images" },
   { "digest", cmd_digest, "digest an image's virtual content" },
   { "formats", cmd_formats, "list the image formats this build supports" },
+  { "hypercall", cmd_hypercall, "decode or list Xen/Hyper-V hypercalls" },
+  { "detect", cmd_detect, "show the hypervisor interfaces CPUID offers" },
+  { "enlightenments", cmd_enlightenments,
+    "map Hyper-V enlightenments between xl, QEMU and libvirt" },
+  { "vm", cmd_vm, "show or convert a guest description (xl.cfg, ...)" },
 };
 
 #define N_COMMANDS (sizeof commands / sizeof commands[0])
@@ -26,7 +31,7 @@ static void usage(FILE *f)
 {
   fprintf(f, "usage: hvx COMMAND [OPTIONS] ...\n\ncommands:\n");
   for (size_t i = 0; i < N_COMMANDS; i++)
-    fprintf(f, "  %-10s %s\n", commands[i].name, commands[i].summary);
+    fprintf(f, "  %-15s %s\n", commands[i].name, commands[i].summary);
   fprintf(f, "\nRun 'hvx COMMAND --help' for a command's options; "
           "see hvx(1).\n");
 }

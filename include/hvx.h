@@ -9,5 +9,11 @@
 #include <hvx/error.h>
 #include <hvx/image.h>
 #include <hvx/convert.h>
+#include <hvx/hypercall.h>
+#include <hvx/detect.h>
+#include <hvx/enlightenment.h>
+#include <hvx/report.h>
+#include <hvx/vm.h>
+#include <hvx/xen.h>
 
 #endif /* HVX_H */

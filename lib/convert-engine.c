@@ -68,6 +68,8 @@ struct engine {
   bool offload;         /* raw to raw: copy_file_range (reflink) */
   bool skip_read;       /* offload with nothing needing the data */
   bool writeback;       /* start writeback early (the target is synced) */
+  bool backed;          /* the target has a backing file (write_backed) */
+  uint8_t *bbuf, *zbuf; /* the writer's: backing data, and zeros */
   atomic_bool offload_ok;
   atomic_uint_fast64_t unflushed;
 
@@ -290,7 +292,7 @@ static int process(struct engine *e, struct slot *s, void **ctx)
       s->gran[i] = GR_PLAIN;
       continue;
     }
-    if (e->j->detect_zeroes && hvx_is_zero(s->buf + at, n)) {
+    if (e->j->detect_zeroes && !e->backed && hvx_is_zero(s->buf + at, n)) {
       s->gran[i] = GR_ZERO;
       continue;
     }
@@ -365,26 +367,82 @@ static int write_run(struct engine *e, struct slot *s, size_t at, size_t n)
   return 0;
 }
 
-static int write_compressed(struct engine *e, struct slot *s)
+/* Store granule I of S (AT bytes in, N long) as process() planned it. */
+static int store_granule(struct engine *e, struct slot *s, size_t i,
+                         size_t at, size_t n)
 {
   const struct hvx_driver *d = e->dst->drv;
+  uint32_t g = s->gran[i];
+  int r;
+
+  if (g == GR_ZERO)
+    return 0;
+  if (g != GR_PLAIN)
+    r = d->store_compressed(e->dst, s->off + at, n, s->cbuf + at, g);
+  else if (!e->j->compress || d->compress_unit)
+    r = hvx_pwrite(e->dst, s->buf + at, n, s->off + at);
+  else
+    r = hvx_pwrite_compressed(e->dst, s->buf + at, n, s->off + at);
+  if (r < 0)
+    return -1;
+  kick_writeback(e, g == GR_PLAIN ? n : g);
+  return 0;
+}
+
+static int write_compressed(struct engine *e, struct slot *s)
+{
+  for (size_t i = 0, at = 0; at < s->len; i++, at += e->align)
+    if (store_granule(e, s, i, at,
+                      (size_t)hvx_min_u64(e->align, s->len - at)) < 0)
+      return -1;
+  return 0;
+}
+
+/* A target on a backing file (a differencing VHD, ...) does not read as
+ * zeros: skip the granules that equal the backing file's data, and write
+ * the others -- zeros too, holes included, where they would otherwise
+ * show the backing file's data.  Only the writer thread runs this, as
+ * reading the backing file may not run beside the target's driver. */
+static int write_backed(struct engine *e, struct slot *s)
+{
   size_t a = e->align;
 
-  for (size_t i = 0, at = 0; at < s->len; i++, at += a) {
-    size_t n = (size_t)hvx_min_u64(a, s->len - at);
-    uint32_t g = s->gran[i];
-    int r;
-    if (g == GR_ZERO)
-      continue;
-    if (g != GR_PLAIN)
-      r = d->store_compressed(e->dst, s->off + at, n, s->cbuf + at, g);
-    else if (d->compress_unit)
-      r = hvx_pwrite(e->dst, s->buf + at, n, s->off + at);
-    else
-      r = hvx_pwrite_compressed(e->dst, s->buf + at, n, s->off + at);
-    if (r < 0)
+  for (uint64_t base = 0; base < s->len; base += e->chunk) {
+    size_t n = (size_t)hvx_min_u64(e->chunk, s->len - base);
+    const uint8_t *data = s->hole ? e->zbuf : s->buf;
+    uint64_t off = s->off + base;
+    if (base && cancelled(e))
       return -1;
-    kick_writeback(e, g == GR_PLAIN ? n : g);
+    if (hvx_read_backing(e->dst, e->bbuf, n, off) < 0)
+      return -1;
+    for (size_t i = 0, at = 0; at < n; ) {
+      size_t start, c = (size_t)hvx_min_u64(a, n - at);
+      int r = 0;
+      if (memcmp(data + at, e->bbuf + at, c) == 0) {
+        i++;
+        at += c;
+        continue;
+      }
+      if (e->j->compress && !s->hole)
+        r = store_granule(e, s, i, at, c);
+      else if (e->j->compress)
+        r = hvx_pwrite_compressed(e->dst, data + at, c, off + at);
+      if (r < 0)
+        return -1;
+      start = at;
+      i++;
+      at += c;
+      if (e->j->compress)
+        continue;
+      /* One write per run of changed granules. */
+      while (at < n && memcmp(data + at, e->bbuf + at,
+                              (c = (size_t)hvx_min_u64(a, n - at))) != 0) {
+        i++;
+        at += c;
+      }
+      if (hvx_pwrite(e->dst, data + start, at - start, off + start) < 0)
+        return -1;
+    }
   }
   return 0;
 }
@@ -393,6 +451,8 @@ static int write_unit(struct engine *e, struct slot *s)
 {
   size_t a = e->align;
 
+  if (e->backed)
+    return write_backed(e, s);
   if (s->hole)
     return 0;
   if (e->j->compress)
@@ -614,6 +674,13 @@ static int setup(struct engine *e, struct hvx_convert_job *j)
   atomic_init(&e->unflushed, 0);
   e->skip_read = e->offload && !j->detect_zeroes && !j->md;
   e->writeback = !j->dst->file.nosync;
+  e->backed = j->dst->backing != NULL;
+  if (e->backed) {
+    e->dst_parallel = false;
+    if (!(e->bbuf = hvx_aligned_alloc(e->chunk, "conversion buffer")) ||
+        !(e->zbuf = hvx_calloc(1, e->chunk, "conversion buffer")))
+      return -1;
+  }
 
   per_slot = e->chunk * (j->compress ? 2u : 1u);
   e->nslots = (unsigned)(2 * j->threads + 4);
@@ -647,6 +714,8 @@ static void teardown(struct engine *e)
       free(e->slots[i].gran);
     }
   free(e->slots);
+  free(e->bbuf);
+  free(e->zbuf);
 }
 
 int hvx_convert_run(struct hvx_convert_job *j)

@@ -1,5 +1,7 @@
 /* hvx - converting images: options, the temporary target, and putting
- * it in place.  The copying itself is lib/convert-engine.c.
+ * it in place.  The copying itself is lib/convert-engine.c (which also
+ * handles a target created on a backing file, e.g. "-o parent=" for a
+ * differencing VHD: there it writes what differs from the backing file).
  *
  * The target is made under a temporary name beside the destination and
  * renamed over it only when complete and (unless told otherwise) synced;

@@ -40,10 +40,14 @@ void hvx_prefix_error(const char *fmt, ...)
   vsnprintf(prefix, sizeof prefix, fmt, ap);
   va_end(ap);
   /* Truncating an over-long message is intended. */
+#if defined(__GNUC__) && !defined(__clang__)
 #pragma GCC diagnostic push
 #pragma GCC diagnostic ignored "-Wformat-truncation"
+#endif
   snprintf(tmp, sizeof tmp, "%s: %s", prefix, last_error.msg);
+#if defined(__GNUC__) && !defined(__clang__)
 #pragma GCC diagnostic pop
+#endif
   memcpy(last_error.msg, tmp, sizeof tmp);
 }
 

@@ -25,8 +25,8 @@ mkdir -p "$out/artifacts"
 deps_cflags=$(pkg-config --cflags libcrypto zlib)
 deps_libs=$(pkg-config --libs libcrypto zlib)
 if grep -q '^#define HAVE_XEN 1' "$build/config.h"; then
-  deps_cflags="$deps_cflags $(pkg-config --cflags xencontrol xenstore xlutil)"
-  deps_libs="$deps_libs $(pkg-config --libs xencontrol xenstore xlutil)"
+  deps_cflags="$deps_cflags $(pkg-config --cflags xencontrol xenstore xlutil xenlight)"
+  deps_libs="$deps_libs $(pkg-config --libs xencontrol xenstore xlutil xenlight)"
 fi
 sources=("$src"/lib/*.c "$src"/formats/*.c)
 

@@ -18,17 +18,23 @@
  *  - the caller's thread: feeds the digest in disk order, calls the
  *    progress callback (so it is never called concurrently), and watches
  *    for cancellation.
+ * raw to raw shares blocks on a reflink filesystem (FICLONERANGE), and
+ * lets the kernel copy (copy_file_range) when nothing needs to see the
+ * data; on other filesystems writing the buffer already read is cheaper.
+ * Writeback is started every few MiB so the final sync finds little to do.
  * Drivers are plain blocking code: each image is only ever used by one
  * thread at a time unless its driver declares itself thread_safe.
  */
 #include "config.h"
 
 #include <fcntl.h>
+#include <linux/fs.h>
 #include <pthread.h>
 #include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -65,7 +71,8 @@ struct engine {
   uint32_t chunk;       /* data units never cross a multiple of this */
   bool src_parallel;    /* read from all workers at once */
   bool dst_parallel;    /* workers write, in any order */
-  bool offload;         /* raw to raw: copy_file_range (reflink) */
+  bool offload;         /* raw to raw: reflink, or copy_file_range when
+                           the data need not pass through us */
   bool skip_read;       /* offload with nothing needing the data */
   bool writeback;       /* start writeback early (the target is synced) */
   bool backed;          /* the target has a backing file (write_backed) */
@@ -324,7 +331,8 @@ static void kick_writeback(struct engine *e, uint64_t n)
     sync_file_range(e->dst->file.fd, 0, 0, SYNC_FILE_RANGE_WRITE);
 }
 
-/* raw to raw: let the kernel copy (or share, on a reflink filesystem).
+/* raw to raw, data not needed here (no zero detection, no digest): let
+ * the kernel copy, or share the blocks on a reflink filesystem.
  * Returns 1 if done, 0 if the filesystem cannot (the caller writes). */
 static int offload_copy(struct engine *e, uint64_t off, uint64_t n)
 {
@@ -351,17 +359,37 @@ static int offload_copy(struct engine *e, uint64_t off, uint64_t n)
   return 1;
 }
 
+/* raw to raw, data already read: share the blocks if the filesystem can
+ * (btrfs, XFS, ...); a copy, even in the kernel, would cost more than
+ * writing the buffer we hold.  Returns 1 if done, 0 if not. */
+static int reflink(struct engine *e, uint64_t off, uint64_t n)
+{
+  struct file_clone_range r = {
+    .src_fd = e->src->file.fd, .src_offset = off, .src_length = n,
+    .dest_offset = off,
+  };
+
+  if (ioctl(e->dst->file.fd, FICLONERANGE, &r) == 0)
+    return 1;
+  /* EINVAL: this range is not block-aligned; anything else: never. */
+  if (errno != EINVAL)
+    atomic_store(&e->offload_ok, false);
+  return 0;
+}
+
 static int write_run(struct engine *e, struct slot *s, size_t at, size_t n)
 {
-  if (e->offload && atomic_load(&e->offload_ok)) {
-    int r = offload_copy(e, s->off + at, n);
-    if (r != 0)
-      return r < 0 ? -1 : 0;
-  }
-  if (!s->have_data &&
+  int r = 0;
+
+  if (e->offload && atomic_load(&e->offload_ok))
+    r = s->have_data ? reflink(e, s->off + at, n) :
+                       offload_copy(e, s->off + at, n);
+  if (r == 0 && !s->have_data &&
       hvx_pread(e->src, s->buf + at, n, s->off + at) < 0)
     return -1;
-  if (hvx_pwrite(e->dst, s->buf + at, n, s->off + at) < 0)
+  if (r == 0 && hvx_pwrite(e->dst, s->buf + at, n, s->off + at) < 0)
+    return -1;
+  if (r < 0)
     return -1;
   kick_writeback(e, n);
   return 0;

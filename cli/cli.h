@@ -19,6 +19,14 @@ int cmd_detect(int argc, char **argv);
 int cmd_enlightenments(int argc, char **argv);
 int cmd_vm(int argc, char **argv);
 
+/* Writers of the Hyper-V, Xen-layout and libvirt vm formats
+ * (cmd-vm-hyperv.c), for cmd-vm.c's format table. */
+char *cli_vm_to_hyperv_ps(const hvx_vm *vm, hvx_report *report);
+char *cli_vm_to_hyperv_xml(const hvx_vm *vm, hvx_report *report);
+char *cli_vm_to_xen_xl(const hvx_vm *vm, hvx_report *report);
+char *cli_vm_to_libvirt(const hvx_vm *vm, hvx_report *report);
+char *cli_vm_to_libvirt_kvm(const hvx_vm *vm, hvx_report *report);
+
 /* Print "hvx: MESSAGE" from the library's last error to stderr. */
 void cli_error(void);
 /* Print "hvx: FMT..." to stderr. */

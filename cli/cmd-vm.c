@@ -17,6 +17,12 @@ static const struct {
   char *(*write)(const hvx_vm *vm, hvx_report *report);
 } vm_formats[] = {
   { "xl", hvx_vm_from_xl_file, hvx_vm_to_xl },
+  { "hyperv-xml", hvx_vm_from_hyperv_xml_file, cli_vm_to_hyperv_xml },
+  { "hyperv-ps", NULL, cli_vm_to_hyperv_ps },
+  { "ovf", hvx_vm_from_ovf_file, hvx_vm_to_ovf },
+  { "libvirt", NULL, cli_vm_to_libvirt },
+  { "libvirt-kvm", NULL, cli_vm_to_libvirt_kvm },
+  { "xen-xl", NULL, cli_vm_to_xen_xl },
 };
 
 #define N_VM_FORMATS (sizeof vm_formats / sizeof vm_formats[0])

@@ -15,5 +15,7 @@
 #include <hvx/report.h>
 #include <hvx/vm.h>
 #include <hvx/xen.h>
+#include <hvx/hyperv.h>
+#include <hvx/ovf.h>
 
 #endif /* HVX_H */

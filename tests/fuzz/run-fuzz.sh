@@ -22,12 +22,10 @@ command -v clang >/dev/null || { echo "run-fuzz: clang is not installed" >&2; ex
 out=$build/fuzz
 mkdir -p "$out/artifacts"
 
-deps_cflags=$(pkg-config --cflags libcrypto zlib)
-deps_libs=$(pkg-config --libs libcrypto zlib)
-if grep -q '^#define HAVE_XEN 1' "$build/config.h"; then
-  deps_cflags="$deps_cflags $(pkg-config --cflags xencontrol xenstore xlutil xenlight)"
-  deps_libs="$deps_libs $(pkg-config --libs xencontrol xenstore xlutil xenlight)"
-fi
+# The library's dependency flags, as configure found them (passed by
+# `make fuzz`).
+deps_cflags=${FUZZ_DEPS_CFLAGS:-}
+deps_libs=${FUZZ_DEPS_LIBS:-}
 sources=("$src"/lib/*.c "$src"/formats/*.c)
 
 rc=0

@@ -1,0 +1,62 @@
+/* hvx - XML helpers shared by the XML guest-description formats
+ * (Hyper-V XML, OVF, libvirt): a hardened libxml2 parse, file reading
+ * with a size limit, element lookup, and text escaping for writers.
+ * Internal. */
+#ifndef HVX_XML_UTIL_H
+#define HVX_XML_UTIL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <libxml/tree.h>
+
+#include "strbuf.h"
+
+/* Largest XML description read (real ones are a few hundred KiB). */
+#define HVX_XML_MAX_FILE (16u << 20)
+
+/* hvx_xml_parse: parse DATA (LEN bytes, UTF-8 or UTF-16 with a BOM)
+ * without network access, without loading or expanding any entity, and
+ * refusing any DOCTYPE.  WHAT ("hyperv-xml", "ovf") and FILENAME (may
+ * be NULL) start error messages.  Returns the document (free with
+ * xmlFreeDoc) or NULL with EBADMSG naming the line and column. */
+xmlDocPtr hvx_xml_parse(const char *data, size_t len, const char *what,
+                        const char *filename);
+
+/* Read the whole file PATH (at most MAX bytes) into *DATA (NUL-
+ * terminated, caller frees) and *LEN.  EFBIG past MAX. */
+int hvx_xml_read_file(const char *path, size_t max, const char *what,
+                      char **data, size_t *len);
+
+/* True if node N is an element named NAME (and, if NS is not NULL, in
+ * namespace NS). */
+bool hvx_xml_is(const xmlNode *n, const char *name, const char *ns);
+
+/* The first child element of PARENT named NAME (in NS if not NULL), or
+ * NULL. */
+xmlNodePtr hvx_xml_child(const xmlNode *parent, const char *name,
+                         const char *ns);
+
+/* The text content of N (all its text children concatenated), trimmed
+ * of surrounding white space, in a string the caller frees; "" for an
+ * element without text.  NULL on ENOMEM. */
+char *hvx_xml_text(const xmlNode *n);
+
+/* "/a/b/c" for element N, into BUF of LEN bytes; returns BUF. */
+const char *hvx_xml_path(const xmlNode *n, char *buf, size_t len);
+
+/* Parse TEXT as a whole decimal unsigned number no larger than MAX.
+ * Returns 0, or -1 without setting an error. */
+int hvx_xml_parse_uint(const char *text, uint64_t max, uint64_t *out);
+
+/* Append S to B with &, <, >, " and ' escaped (for text and attribute
+ * values). */
+void hvx_buf_xml(struct hvx_buf *b, const char *s);
+
+/* Append "<NAME>escaped TEXT</NAME>" to B, after INDENT spaces and with
+ * a newline. */
+void hvx_buf_xml_element(struct hvx_buf *b, int indent, const char *name,
+                         const char *text);
+
+#endif /* HVX_XML_UTIL_H */

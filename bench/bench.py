@@ -169,9 +169,14 @@ class Bench:
     def measure(self, cache, name, cmd, src, out):
         if os.path.exists(out):
             os.unlink(out)  # drop the destination
-        if cache == "cold":
+        if self.a.drop == "global":
+            # Every run starts with free memory: otherwise a run pays to
+            # reclaim whatever earlier runs (or others) left cached, at
+            # random.  Warm runs then read their source back in.
+            drop_cache(src, "global")
+        elif cache == "cold":
             drop_cache(src, self.a.drop)
-        else:
+        if cache == "warm":
             warm_cache(src)
         t, rss = timed(cmd, out, not self.a.no_sync)
         self.times.setdefault((cache, name), []).append(t)
@@ -323,9 +328,14 @@ def report(a, b, size, totals, caches, pairs, csrcs):
         "to page cache (hvx --no-sync, no fdatasync)" if a.no_sync else
         "to durable output (each tool's run plus an fdatasync of its "
         "output; hvx syncs before renaming)"))
-    print("  cold runs: source dropped from the page cache before each run "
-          "by %s" % ("echo 3 > /proc/sys/vm/drop_caches" if a.drop ==
-                     "global" else "posix_fadvise(POSIX_FADV_DONTNEED)"))
+    if a.drop == "global":
+        print("  page cache emptied before every run (sync; echo 3 > "
+              "/proc/sys/vm/drop_caches), then for warm runs the source "
+              "read back in")
+    else:
+        print("  cold runs: source dropped from the page cache before each "
+              "run by posix_fadvise(POSIX_FADV_DONTNEED) (drop_caches not "
+              "allowed or not asked for)")
     print("  hvx threads: %s" % (a.threads or "default"))
     ok = True
     for cache in caches:

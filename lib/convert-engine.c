@@ -566,11 +566,13 @@ static void *writer(void *arg)
 
   while (pos < e->size) {
     struct slot *s = &e->slots[seq % e->nslots];
+    bool stop;
     pthread_mutex_lock(&e->m);
     while (!e->stop && !(s->busy && s->seq == seq && s->processed))
       pthread_cond_wait(&e->cv_write, &e->m);
+    stop = e->stop;
     pthread_mutex_unlock(&e->m);
-    if (e->stop || cancelled(e))
+    if (stop || cancelled(e))
       break;
     if (write_unit(e, s) < 0) {
       fail(e);

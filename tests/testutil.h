@@ -82,4 +82,21 @@ static inline void fill_pattern(uint8_t *buf, size_t n, uint64_t offset)
   }
 }
 
+/* Assert that images A and B (formats probed) have the same size and
+ * virtual content. */
+static inline void assert_same_image(const char *a, const char *b)
+{
+  hvx_image *ia = hvx_open(a, NULL, 0), *ib = hvx_open(b, NULL, 0);
+  uint64_t where = 0;
+
+  if (!ia || !ib)
+    fail_msg("cannot open %s or %s: %s", a, b, hvx_error());
+  assert_int_equal(hvx_image_size(ia), hvx_image_size(ib));
+  if (hvx_compare(ia, ib, &where) != 0)
+    fail_msg("%s and %s differ at offset %llu", a, b,
+             (unsigned long long)where);
+  hvx_close(ia);
+  hvx_close(ib);
+}
+
 #endif /* HVX_TESTUTIL_H */

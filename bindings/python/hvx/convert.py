@@ -38,6 +38,7 @@ _F = _lib.bind({
     "hvx_convert_set_progress": (c_int, [c_void_p, _PROGRESS_FN, c_void_p],
                                  _lib.STATUS),
     "hvx_convert_set_no_backing": (c_int, [c_void_p, c_int], _lib.STATUS),
+    "hvx_convert_set_sync": (c_int, [c_void_p, c_int], _lib.STATUS),
     "hvx_convert_cancel": (None, [c_void_p], _lib.NO_ERROR),
     "hvx_convert_digest": (c_char_p, [c_void_p], _lib.OPTIONAL_STRING),
     "hvx_convert": (c_int, [c_char_p, c_char_p, c_void_p], _lib.STATUS),
@@ -63,7 +64,7 @@ class Conversion:
                  overwrite: bool = False, threads: int = 0,
                  digest: Optional[str] = None,
                  progress: Optional[ProgressCallback] = None,
-                 backing: bool = True):
+                 backing: bool = True, sync: bool = True):
         self._opts: Optional[int] = None
         self._lock = threading.Lock()      # guards _opts against free
         self._running = threading.Lock()   # one run() at a time
@@ -94,6 +95,7 @@ class Conversion:
                 opts, _lib.c_int_range(threads, "threads", 0, 64))
             _F.hvx_convert_set_digest(opts, _lib.str_arg(digest, "digest"))
             _F.hvx_convert_set_no_backing(opts, int(not backing))
+            _F.hvx_convert_set_sync(opts, int(bool(sync)))
             _F.hvx_convert_set_progress(opts, self._cfn, None)
         except BaseException:
             self.close()
@@ -231,7 +233,7 @@ def convert(src: PathArg, dst: PathArg, *, format: str = "raw",
             overwrite: bool = False, threads: int = 0,
             digest: Optional[str] = None,
             progress: Optional[ProgressCallback] = None,
-            backing: bool = True) -> Optional[str]:
+            backing: bool = True, sync: bool = True) -> Optional[str]:
     """Convert the image SRC to a new image DST.
 
     Holes and zero runs stay holes.  DST is written under a temporary
@@ -253,11 +255,14 @@ def convert(src: PathArg, dst: PathArg, *, format: str = "raw",
         conversion is cancelled and the exception re-raised here.
     :param backing: open the source's backing files (when False,
         unallocated areas of the source read as zeros).
+    :param sync: make the output durable (fdatasync) before renaming it
+        into place (default); False is faster, as ``qemu-img convert``,
+        but a system crash soon after may leave DST missing data.
     :returns: the hex digest if DIGEST was given, else None.
     """
     with Conversion(src, dst, format=format, source_format=source_format,
                     options=options, compress=compress,
                     detect_zeroes=detect_zeroes, overwrite=overwrite,
                     threads=threads, digest=digest, progress=progress,
-                    backing=backing) as c:
+                    backing=backing, sync=sync) as c:
         return c.run()

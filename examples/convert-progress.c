@@ -18,6 +18,7 @@ static int show_progress(void *opaque, uint64_t done, uint64_t total)
   int *last = opaque;
   int pct = total ? (int)(done * 100 / total) : 100;
 
+  /* Print the first report, then every 10%, and 100% once. */
   if (*last < 0 || pct / 10 != *last / 10 || (pct == 100 && *last != 100)) {
     fprintf(stderr, "progress %3d%%\n", pct);
     *last = pct;

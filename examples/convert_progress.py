@@ -22,7 +22,9 @@ def main() -> int:
     def progress(done: int, total: int) -> None:
         nonlocal last
         pct = done * 100 // total if total else 100
-        if pct // 10 != last // 10 or (pct == 100 and last != 100):
+        # the first report, then every 10%, and 100% once
+        if (last < 0 or pct // 10 != last // 10
+                or (pct == 100 and last != 100)):
             print(f"progress {pct:3d}%", file=sys.stderr)
             last = pct
 

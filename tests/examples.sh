@@ -34,8 +34,13 @@ for ex in "$EX/image-info" "run_py $PYEX/image_info.py"; do
   grep -Eq '^check +clean$' "$T/info.out" || fail "$ex: check not clean"
   mv "$T/info.out" "$T/info.$(basename "${ex##* }")"
 done
-cmp "$T/info.image-info" "$T/info.image_info.py" ||
+# (actual_size is st_blocks, which the file system may still be settling
+# for a file just written: not compared)
+grep -v '^actual_size ' "$T/info.image-info" >"$T/c.info"
+grep -v '^actual_size ' "$T/info.image_info.py" >"$T/py.info"
+cmp "$T/c.info" "$T/py.info" ||
   fail "C and Python image-info examples print different things"
+grep -q '^actual_size ' "$T/info.image_info.py" || fail "no actual_size"
 expect_fail 1 'missing.img' "$EX/image-info" "$T/missing.img"
 expect_fail 1 'missing.img' run_py "$PYEX/image_info.py" "$T/missing.img"
 
@@ -50,8 +55,10 @@ for ex in "$EX/convert-progress" "run_py $PYEX/convert_progress.py"; do
     fail "$ex: printed '$(cat "$T/conv.out")', sha256sum says $want_sum"
   [ "$(tail -n 1 "$T/conv.err")" = "progress 100%" ] ||
     fail "$ex: progress did not end at 100%"
-  [ "$(grep -c '^progress' "$T/conv.err")" -ge 2 ] ||
-    fail "$ex: too few progress lines"
+  # libhvx reports 0 first and DONE == TOTAL last, whatever it reports
+  # in between (it throttles reports in time)
+  [ "$(head -n 1 "$T/conv.err")" = "progress   0%" ] ||
+    fail "$ex: progress did not start at 0%"
   expect_fail 1 'exists' $ex "$src" "$out" raw
 done
 

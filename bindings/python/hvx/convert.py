@@ -255,8 +255,9 @@ def convert(src: PathArg, dst: PathArg, *, format: str = "raw",
         conversion is cancelled and the exception re-raised here.
     :param backing: open the source's backing files (when False,
         unallocated areas of the source read as zeros).
-    :param sync: make the output durable before renaming it into place
-        (default); False leaves write-back to the kernel, as qemu-img does.
+    :param sync: make the output durable (fdatasync) before renaming it
+        into place (default); False is faster, as ``qemu-img convert``,
+        but a system crash soon after may leave DST missing data.
     :returns: the hex digest if DIGEST was given, else None.
     """
     with Conversion(src, dst, format=format, source_format=source_format,

@@ -39,6 +39,13 @@ def test_convert_each_format(fmt: str, pattern, tmp_path: Path, qemu_img):
     assert back.read_bytes() == content
 
 
+def test_convert_without_sync(pattern, tmp_path: Path, qemu_img):
+    src, _ = pattern
+    dst = tmp_path / "nosync.qcow2"
+    hvx.convert(src, dst, format="qcow2", sync=False, threads=3)
+    assert qemu_compare(src, "raw", dst, "qcow2").returncode == 0
+
+
 def test_convert_result_is_sparse(pattern, tmp_path: Path):
     src, _ = pattern
     dst = tmp_path / "sparse.raw"

@@ -728,12 +728,25 @@ static int read_guest(struct reader *rd, const xmlNode *root, int *gen)
     vm->memory = size << 20;
   if (dynamic && has_limit && limit > size)
     vm->max_memory = limit << 20;
-  /* The minimum defaults to the startup memory. */
+  /* The minimum defaults to the startup memory.  It is kept only where
+   * the model stays dynamic (a maximum above the startup size) and it
+   * lies below the startup size, as Hyper-V requires and the writer
+   * writes it; otherwise it could not survive a round trip, so it is
+   * reported as dropped. */
   if (dynamic && has_res && reservation && reservation != size) {
-    snprintf(num, sizeof num, "%" PRIu64, reservation);
-    if (hvx_vm_set_extra(vm, HVX_OBJECT_GUEST, 0,
-                         "hyperv.memory_minimum_mb", num) < 0)
+    if (vm->max_memory > vm->memory && reservation < size) {
+      snprintf(num, sizeof num, "%" PRIu64, reservation);
+      if (hvx_vm_set_extra(vm, HVX_OBJECT_GUEST, 0,
+                           "hyperv.memory_minimum_mb", num) < 0)
+        return -1;
+    } else if (hvx_report_addf(rd->r, HVX_SEVERITY_LOSS, "memory", NULL,
+                               "dynamic memory minimum %" PRIu64 " MiB is "
+                               "dropped: it needs a maximum above the "
+                               "startup %" PRIu64 " MiB and must lie below "
+                               "it (maximum %" PRIu64 " MiB)", reservation,
+                               size, limit) < 0) {
       return -1;
+    }
   }
   return 0;
 }

@@ -247,6 +247,52 @@ static void test_model_round_trip(void **state)
   "<drive" #n "><pathname type=\"string\">" path "</pathname>" \
   "<type type=\"string\">" type "</type></drive" #n ">"
 
+/* Dynamic memory whose minimum cannot be kept (a maximum not above the
+ * startup size, or a minimum above it): the minimum is reported as
+ * dropped instead of kept in the model where the writer would lose it
+ * silently (found by fuzzing: the round trip changed the model). */
+static void test_dynamic_memory_inconsistent(void **state)
+{
+  static const char *const banks[] = {
+    /* limit below size */
+    "<limit type=\"integer\">1760</limit>"
+    "<reservation type=\"integer\">2048</reservation>",
+    /* minimum above size */
+    "<limit type=\"integer\">8192</limit>"
+    "<reservation type=\"integer\">6000</reservation>",
+  };
+
+  (void)state;
+  for (size_t k = 0; k < 2; k++) {
+    char xml[2048], *out;
+    size_t len;
+    hvx_report *r = hvx_report_new();
+    hvx_vm *vm, *back;
+    snprintf(xml, sizeof xml, WRAP("<properties><global_id type=\"string\">"
+             "0AA394FA-7C4A-4070-BA32-773D43B28A68</global_id></properties>"
+             "<settings><processors><count type=\"integer\">2</count>"
+             "</processors><memory><bank>"
+             "<dynamic_memory_enabled type=\"bool\">True"
+             "</dynamic_memory_enabled>%s<size type=\"integer\">4096</size>"
+             "</bank></memory></settings>"), banks[k]);
+    vm = hvx_vm_from_hyperv_xml(xml, strlen(xml), "t.xml", r);
+    assert_non_null(vm);
+    assert_null(hvx_vm_extra(vm, HVX_OBJECT_GUEST, 0,
+                             "hyperv.memory_minimum_mb"));
+    assert_int_equal(hvx_report_count(r), 1);
+    assert_non_null(strstr(hvx_report_message(r, 0),
+                           "dynamic memory minimum"));
+    assert_int_equal(hvx_vm_to_hyperv_xml(vm, 0, &out, &len, NULL), 0);
+    back = hvx_vm_from_hyperv_xml(out, len, "again.xml", NULL);
+    assert_non_null(back);
+    assert_same_vm(vm, back);
+    free(out);
+    hvx_vm_free(back);
+    hvx_vm_free(vm);
+    hvx_report_free(r);
+  }
+}
+
 static void test_bad_input(void **state)
 {
   static const struct {
@@ -392,6 +438,7 @@ int main(void)
     cmocka_unit_test(test_read_gen2),
     cmocka_unit_test(test_sample_round_trip),
     cmocka_unit_test(test_model_round_trip),
+    cmocka_unit_test(test_dynamic_memory_inconsistent),
     cmocka_unit_test(test_bad_input),
     cmocka_unit_test(test_doctype_refused),
   };

@@ -74,7 +74,10 @@ static int controller_type(int bus, const char **subtype)
   case HVX_BUS_SCSI: *subtype = "lsilogic"; return RT_SCSI;
   case HVX_BUS_SATA: *subtype = "AHCI"; return RT_OTHER_STORAGE;
   case HVX_BUS_VIRTIO: *subtype = "virtio"; return RT_OTHER_STORAGE;
-  case HVX_BUS_FLOPPY: return 0;
+  /* A drive on no particular bus is written without a Parent, as the
+   * reader takes it: putting it on a "xen" controller could place it on
+   * the slot of a real Xen disk. */
+  case HVX_BUS_FLOPPY: case HVX_BUS_UNSPECIFIED: return 0;
   default: *subtype = "xen"; return RT_OTHER_STORAGE;
   }
 }

@@ -18,7 +18,8 @@
 # found this way into tests/fuzz/crashes/TARGET/ so the normal suite
 # replays it forever.
 #
-# Environment: FUZZ_MALLOC_LIMIT_MB (default 256: a single allocation
+# Environment: FUZZ_TEXT_SECONDS (the text parsers' time, default
+# SECONDS/3), FUZZ_MALLOC_LIMIT_MB (default 256: a single allocation
 # above it is a finding), FUZZ_ARGS (more libFuzzer options).
 set -euo pipefail
 
@@ -78,7 +79,7 @@ for t in "${targets[@]}"; do
     harness=fuzz-image.c; define=FUZZ_FORMAT; secs=$seconds
   elif [[ $config_targets == *" $t "* ]]; then
     harness=fuzz-config.c; define=FUZZ_PARSER
-    secs=$(( seconds / 3 > 0 ? seconds / 3 : 1 ))
+    secs=${FUZZ_TEXT_SECONDS:-$(( seconds / 3 > 0 ? seconds / 3 : 1 ))}
   else
     echo "run-fuzz: unknown target '$t'" >&2; rc=1; continue
   fi

@@ -656,7 +656,22 @@ static int read_bios(struct reader *rd, xmlNodePtr sec, int gen)
     order[n++] = letter;
     order[n] = '\0';
   }
-  if (n && hvx_vm_set_boot_order(rd->vm, order) < 0)
+  if (!n)
+    return 0;
+  /* Only Generation 1 boots by this list (Generation 2 from its UEFI
+   * entries), and Hyper-V always lists all four kinds: complete a
+   * partial list in its default order, as the writer does, so the model
+   * says what Hyper-V does and survives a round trip. */
+  if (gen == 2)
+    return hvx_report_addf(rd->r, HVX_SEVERITY_LOSS, "boot order", NULL,
+                           "BIOS boot order '%s' of a Generation 2 guest is "
+                           "not used by Hyper-V and dropped", order);
+  for (const char *p = "dcna"; *p; p++)
+    if (!strchr(order, *p)) {
+      order[n++] = *p;
+      order[n] = '\0';
+    }
+  if (hvx_vm_set_boot_order(rd->vm, order) < 0)
     return bad_value(rd, sec);
   return 0;
 }

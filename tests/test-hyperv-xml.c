@@ -293,6 +293,34 @@ static void test_dynamic_memory_inconsistent(void **state)
   }
 }
 
+/* A partial BIOS boot list is completed in Hyper-V's default order, as
+ * the writer completes it; a Generation 2 guest's BIOS list is dropped
+ * (reported), as the writer drops it (found by fuzzing: round trips
+ * changed the boot order). */
+static void test_boot_order_normalised(void **state)
+{
+#define BOOT_XML(sub) WRAP("<properties><subtype type=\"integer\">" sub \
+  "</subtype></properties><_ac6b8dc1-3257-4a70-b1b2-a9c9215659ad_><boot>" \
+  "<device0 type=\"string\">HardDrive</device0><device1 type=\"string\">" \
+  "Floppy</device1></boot></_ac6b8dc1-3257-4a70-b1b2-a9c9215659ad_>")
+  hvx_report *r = hvx_report_new();
+  hvx_vm *vm = parse(BOOT_XML("0"));
+
+  (void)state;
+  assert_non_null(vm);
+  assert_string_equal(hvx_vm_boot_order(vm), "cadn");
+  hvx_vm_free(vm);
+  vm = hvx_vm_from_hyperv_xml(BOOT_XML("1"), strlen(BOOT_XML("1")), "t.xml",
+                              r);
+  assert_non_null(vm);
+  assert_null(hvx_vm_boot_order(vm));
+  assert_int_equal(hvx_report_count(r), 1);
+  assert_non_null(strstr(hvx_report_message(r, 0), "Generation 2"));
+  hvx_vm_free(vm);
+  hvx_report_free(r);
+#undef BOOT_XML
+}
+
 static void test_bad_input(void **state)
 {
   static const struct {
@@ -439,6 +467,7 @@ int main(void)
     cmocka_unit_test(test_sample_round_trip),
     cmocka_unit_test(test_model_round_trip),
     cmocka_unit_test(test_dynamic_memory_inconsistent),
+    cmocka_unit_test(test_boot_order_normalised),
     cmocka_unit_test(test_bad_input),
     cmocka_unit_test(test_doctype_refused),
   };

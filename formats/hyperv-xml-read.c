@@ -361,6 +361,15 @@ static int list_devices(struct reader *rd, const xmlNode *root,
           goto fail;
         }
         free(s);
+        /* A singleton device's instance GUID is its type GUID (see the
+         * second pass); another device with that instance would be
+         * taken for it, and written twice. */
+        if (kind_of_type(d.instance) != DEV_OTHER &&
+            strcmp(d.instance, d.type) != 0) {
+          bad(rd, where ? where : c, EBADMSG, "device instance %s is the "
+              "type GUID of another kind of device", d.instance);
+          goto fail;
+        }
         if (get_string(rd, c, "name", &d.name, NULL) < 0)
           goto fail;
         d.section = section_for(root, d.instance);

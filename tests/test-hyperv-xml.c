@@ -321,6 +321,35 @@ static void test_boot_order_normalised(void **state)
 #undef BOOT_XML
 }
 
+/* A kept instance GUID that a singleton device uses is not written
+ * twice: the writer derives another (found by fuzzing). */
+static void test_instance_not_duplicated(void **state)
+{
+  hvx_vm *vm = hvx_vm_new(), *back;
+  char *xml;
+  size_t len;
+  int i;
+
+  (void)state;
+  assert_int_equal(hvx_vm_set_name(vm, "g"), 0);
+  assert_int_equal(hvx_vm_set_firmware(vm, HVX_FIRMWARE_BIOS), 0);
+  i = hvx_vm_add_nic(vm);
+  assert_int_equal(hvx_vm_set_extra(vm, HVX_OBJECT_NIC, (size_t)i,
+                                    "hyperv.instance",
+                                    "2a34b1c2-fd73-4043-8a5b-dd2159bc743f"), 0);
+  assert_int_equal(hvx_vm_to_hyperv_xml(vm, 0, &xml, &len, NULL), 0);
+  back = hvx_vm_from_hyperv_xml(xml, len, "x.xml", NULL);
+  if (!back)
+    fail_msg("%s", hvx_error());
+  assert_int_equal(hvx_vm_nic_count(back), 1);
+  assert_string_not_equal(hvx_vm_extra(back, HVX_OBJECT_NIC, 0,
+                                       "hyperv.instance"),
+                          "2a34b1c2-fd73-4043-8a5b-dd2159bc743f");
+  free(xml);
+  hvx_vm_free(back);
+  hvx_vm_free(vm);
+}
+
 static void test_bad_input(void **state)
 {
   static const struct {
@@ -384,6 +413,13 @@ static void test_bad_input(void **state)
       EBADMSG, "multicast" },
     { WRAP("<properties><name type=\"string\"><b>x</b></name></properties>"),
       EBADMSG, "holds elements" },
+    /* a NIC posing as the key-value pair component (found by fuzzing) */
+    { WRAP("<manifest><vdev001><device type=\"string\">"
+           "2fc216b0-d2e2-4967-9b6d-b8a5c9ca2778</device><instance "
+           "type=\"string\">2a34b1c2-fd73-4043-8a5b-dd2159bc743f</instance>"
+           "</vdev001></manifest>"), EBADMSG,
+      "vdev001/instance: device instance 2a34b1c2-fd73-4043-8a5b-dd2159bc743f "
+      "is the type GUID of another kind of device" },
   };
 
   for (size_t k = 0; k < sizeof cases / sizeof cases[0]; k++) {
@@ -468,6 +504,7 @@ int main(void)
     cmocka_unit_test(test_model_round_trip),
     cmocka_unit_test(test_dynamic_memory_inconsistent),
     cmocka_unit_test(test_boot_order_normalised),
+    cmocka_unit_test(test_instance_not_duplicated),
     cmocka_unit_test(test_bad_input),
     cmocka_unit_test(test_doctype_refused),
   };

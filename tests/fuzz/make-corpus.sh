@@ -4,7 +4,8 @@
 # by qemu-img (not by hvx, so the seeds do not share hvx's own blind
 # spots), plus the public VHDX samples of tests/fixtures/.  Images whose
 # structures lie megabytes apart are stored in the sparse input form
-# (sparse.py).  Run by hand; commit the result.
+# (sparse.py), once as they are and once with their checksums recomputed
+# by the harness (*.crc).  Run by hand; commit the result.
 #
 #   make-corpus.sh [FORMAT...]     default: qcow2 vhd vhdx
 #
@@ -46,6 +47,8 @@ for fmt in "$@"; do
   vhd)
     mk_sparse pack vhd dynamic.vhd -O vpc -o subformat=dynamic
     mk vhd fixed.vhd -O vpc -o subformat=fixed
+    python3 "$here/sparse.py" pack "$here/corpus/vhd/fixed.vhd" "$t/fixed.sp"
+    { printf HVXSPARSEC; tail -c +11 "$t/fixed.sp"; } > "$here/corpus/vhd/fixed.vhd.crc"
     ;;
   vhdx)
     mk_sparse pack vhdx dynamic.vhdx -O vhdx -o subformat=dynamic,block_size=1M,log_size=1M
@@ -58,5 +61,12 @@ for fmt in "$@"; do
     ;;
   *) echo "make-corpus: no recipe for $fmt" >&2; exit 1 ;;
   esac
+  # a copy of each sparse seed whose checksums the harness recomputes
+  # after each mutation ("HVXSPARSEC", fuzz-image.c)
+  for f in "$here/corpus/$fmt"/*; do
+    case $f in *.crc) continue ;; esac
+    head -c 10 "$f" | grep -q HVXSPARSE1 || continue
+    { printf HVXSPARSEC; tail -c +11 "$f"; } > "$f.crc"
+  done
 done
 ls -la "$here"/corpus/*

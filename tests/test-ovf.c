@@ -190,6 +190,27 @@ static void test_drive_without_bus(void **state)
   hvx_vm_free(vm);
 }
 
+/* An image path with no file name cannot be referenced (found by
+ * fuzzing: the empty href written was refused on reading). */
+static void test_path_without_file_name(void **state)
+{
+  hvx_vm *vm = hvx_vm_new();
+  int i;
+
+  (void)state;
+  assert_int_equal(hvx_vm_set_name(vm, "g"), 0);
+  assert_int_equal(hvx_vm_set_memory(vm, 128ull << 20), 0);
+  i = hvx_vm_add_disk(vm);
+  assert_int_equal(hvx_vm_disk_set_path(vm, (size_t)i, "images/data.vhd/"),
+                   0);
+  assert_int_equal(hvx_vm_disk_set_address(vm, (size_t)i, HVX_BUS_SCSI, 0, 0,
+                                           0), 0);
+  assert_null(hvx_vm_to_ovf(vm, NULL));
+  assert_hvx_error(EINVAL, "ovf: disk 0: image path 'images/data.vhd/' ends "
+                   "in a separator");
+  hvx_vm_free(vm);
+}
+
 static void test_libvirt(void **state)
 {
   hvx_vm *vm = sample("/dev/vg/root");
@@ -225,6 +246,7 @@ int main(void)
     cmocka_unit_test(test_round_trip),
     cmocka_unit_test(test_bad_ovf),
     cmocka_unit_test(test_drive_without_bus),
+    cmocka_unit_test(test_path_without_file_name),
     cmocka_unit_test(test_libvirt),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);

@@ -191,17 +191,32 @@ static void write_everything(const hvx_vm *vm)
   hvx_report_free(r);
 }
 
-static void fuzz_xl(const uint8_t *data, size_t size)
+typedef hvx_vm *guest_reader(const char *data, size_t len,
+                              const char *filename, hvx_report *report);
+
+/* The guest READ makes of the input (with a report, as the CLI asks for
+ * one), or NULL after checking the failure says why. */
+static hvx_vm *read_guest(guest_reader *read, const uint8_t *data,
+                          size_t size, const char *filename, const char *what)
 {
   hvx_report *r = hvx_report_new();
+  hvx_vm *vm;
+
+  hvx_clear_error();
+  vm = read((const char *)data, size, filename, r);
+  hvx_report_free(r);
+  if (!vm)
+    failed_properly(what);
+  return vm;
+}
+
+static void fuzz_xl(const uint8_t *data, size_t size)
+{
   hvx_vm *vm, *back;
   char *out, *again;
 
-  hvx_clear_error();
-  vm = hvx_vm_from_xl((const char *)data, size, "fuzz.cfg", r);
-  hvx_report_free(r);
+  vm = read_guest(hvx_vm_from_xl, data, size, "fuzz.cfg", "hvx_vm_from_xl");
   if (!vm) {
-    failed_properly("hvx_vm_from_xl");
     PROMISE(strncmp(hvx_error(), "xl: ", 4) == 0, "xl error without 'xl: '");
     return;
   }
@@ -224,18 +239,13 @@ static void fuzz_xl(const uint8_t *data, size_t size)
 
 static void fuzz_hyperv_xml(const uint8_t *data, size_t size)
 {
-  hvx_report *r = hvx_report_new();
   hvx_vm *vm, *back;
   char *x1, *x2;
   size_t l1, l2;
 
-  hvx_clear_error();
-  vm = hvx_vm_from_hyperv_xml((const char *)data, size, "fuzz.xml", r);
-  hvx_report_free(r);
-  if (!vm) {
-    failed_properly("hvx_vm_from_hyperv_xml");
+  if (!(vm = read_guest(hvx_vm_from_hyperv_xml, data, size, "fuzz.xml",
+                        "hvx_vm_from_hyperv_xml")))
     return;
-  }
   /* what was read is laid out for Hyper-V already: XML -> model -> XML
    * -> model gives the same model and the same XML */
   PROMISE(hvx_vm_to_hyperv_xml(vm, 0, &x1, &l1, NULL) == 0,
@@ -260,17 +270,12 @@ static void fuzz_hyperv_xml(const uint8_t *data, size_t size)
 
 static void fuzz_ovf(const uint8_t *data, size_t size)
 {
-  hvx_report *r = hvx_report_new();
   hvx_vm *vm, *back;
   char *out;
 
-  hvx_clear_error();
-  vm = hvx_vm_from_ovf((const char *)data, size, "fuzz.ovf", r);
-  hvx_report_free(r);
-  if (!vm) {
-    failed_properly("hvx_vm_from_ovf");
+  if (!(vm = read_guest(hvx_vm_from_ovf, data, size, "fuzz.ovf",
+                        "hvx_vm_from_ovf")))
     return;
-  }
   out = hvx_vm_to_ovf(vm, NULL);
   if (out) {
     back = hvx_vm_from_ovf(out, strlen(out), "again.ovf", NULL);

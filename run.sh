@@ -2,7 +2,8 @@
 # hvx - one-step set-up, build, and run, for a fresh Debian 12 machine.
 #
 #   bash run.sh demo   install what is missing, build, and convert a
-#                      generated sample image qcow2 -> raw -> qcow2,
+#                      generated sample image qcow2 -> raw -> qcow2
+#                      and qcow2 -> vhdx (for Hyper-V),
 #                      then compare the result with the original
 #   bash run.sh test   install what is missing, build, and run the whole
 #                      test suite (normal build, then ASan+UBSan build)
@@ -20,7 +21,7 @@ PACKAGES=(
   build-essential autoconf automake libtool pkg-config
   libxen-dev libssl-dev zlib1g-dev libcmocka-dev
   qemu-utils libvhdi-utils libqcow-utils
-  python3 python3-pytest
+  python3 python3-pytest python3-pip python3-mypy groff-base
   clang libclang-rt-14-dev valgrind
   cpuid systemd
   libxml2-dev libxml2-utils libvirt-clients
@@ -74,6 +75,10 @@ demo() {
   "$hvx" compare "$d/sample.qcow2" "$d/out.qcow2"
   qemu-img compare "$d/sample.qcow2" "$d/out.qcow2"
   qemu-img check "$d/out.qcow2"
+  echo "== for Hyper-V: hvx convert qcow2 -> vhdx, read back by qemu-img and libvhdi"
+  "$hvx" convert -p -O vhdx "$d/sample.qcow2" "$d/out.vhdx"
+  qemu-img compare "$d/sample.qcow2" "$d/out.vhdx"
+  vhdiinfo "$d/out.vhdx" | grep -iE "format|media size|disk type" || true
   echo "== done: results in $d"
 }
 

@@ -58,7 +58,8 @@ static int show_progress(void *opaque, uint64_t done, uint64_t total)
   return 0;
 }
 
-enum { OPT_DIGEST = 256, OPT_FORCE, OPT_THREADS, OPT_NO_ZERO, OPT_NO_BACKING };
+enum { OPT_DIGEST = 256, OPT_FORCE, OPT_THREADS, OPT_NO_ZERO, OPT_NO_BACKING,
+       OPT_NO_SYNC };
 
 int cmd_convert(int argc, char **argv)
 {
@@ -68,12 +69,14 @@ int cmd_convert(int argc, char **argv)
     { "threads", required_argument, NULL, 'm' },
     { "no-detect-zeroes", no_argument, NULL, OPT_NO_ZERO },
     { "no-backing", no_argument, NULL, OPT_NO_BACKING },
+    { "no-sync", no_argument, NULL, OPT_NO_SYNC },
     { "help", no_argument, NULL, 'h' },
     { NULL, 0, NULL, 0 },
   };
   static const char usage[] =
     "convert [-f FMT] -O FMT [-o OPTIONS] [-c] [-p] [-m THREADS] "
-    "[--digest ALGO] [--force] [--no-detect-zeroes] [--no-backing] SRC DST";
+    "[--digest ALGO] [--force] [--no-detect-zeroes] [--no-backing] "
+    "[--no-sync] SRC DST";
   hvx_convert_options *o = hvx_convert_options_new();
   struct progress prog;
   int c, rc = 1, show = 0, ok = 0;
@@ -91,11 +94,21 @@ int cmd_convert(int argc, char **argv)
     case 'o': r = hvx_convert_set_target_options(o, optarg); break;
     case 'c': r = hvx_convert_set_compress(o, 1); break;
     case 'p': show = 1; break;
-    case 'm': r = hvx_convert_set_threads(o, atoi(optarg)); break;
+    case 'm': {
+      char *end;
+      long n = strtol(optarg, &end, 10);
+      if (*optarg < '0' || *optarg > '9' || *end || n > 64) {
+        cli_fail("convert: -m takes a thread count 0..64, not '%s'", optarg);
+        goto out;
+      }
+      r = hvx_convert_set_threads(o, (int)n);
+      break;
+    }
     case OPT_DIGEST: r = hvx_convert_set_digest(o, optarg); break;
     case OPT_FORCE: r = hvx_convert_set_overwrite(o, 1); break;
     case OPT_NO_ZERO: r = hvx_convert_set_detect_zeroes(o, 0); break;
     case OPT_NO_BACKING: r = hvx_convert_set_no_backing(o, 1); break;
+    case OPT_NO_SYNC: r = hvx_convert_set_sync(o, 0); break;
     case 'h': printf("usage: hvx %s\n", usage); rc = 0; goto out;
     default: fprintf(stderr, "usage: hvx %s\n", usage); goto out;
     }

@@ -20,8 +20,13 @@ static int hyperv_layout(const hvx_vm *vm, hvx_report *report,
 
   *copy = NULL;
   *use = vm;
-  /* A guest read from Hyper-V is written back as it is. */
-  if (hvx_vm_to_hyperv_xml(vm, 0, &probe, &len, NULL) == 0) {
+  /* A guest read from Hyper-V (offered what a Hyper-V host offers, no
+   * Xen platform device, laid out on Hyper-V's controllers) is written
+   * back as it is; any other is translated, with the report of what the
+   * move changes. */
+  if (hvx_vm_hv_features(vm) == hvx_hyperv_features(NULL) &&
+      !hvx_vm_xen_platform(vm) &&
+      hvx_vm_to_hyperv_xml(vm, 0, &probe, &len, NULL) == 0) {
     free(probe);
     return 0;
   }

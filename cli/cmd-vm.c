@@ -27,24 +27,52 @@ static const struct {
 
 #define N_VM_FORMATS (sizeof vm_formats / sizeof vm_formats[0])
 
+/* The names of the formats that can be read (or written), separated by
+ * SEP, into BUF. */
+static const char *format_names(bool writing, const char *sep, char *buf,
+                                size_t len)
+{
+  size_t used = 0;
+
+  buf[0] = '\0';
+  for (size_t i = 0; i < N_VM_FORMATS; i++) {
+    if (!(writing ? vm_formats[i].write != NULL : vm_formats[i].read != NULL))
+      continue;
+    used += (size_t)snprintf(buf + used, used < len ? len - used : 0, "%s%s",
+                             used ? sep : "", vm_formats[i].name);
+  }
+  return buf;
+}
+
 static int find_format(const char *name, bool writing)
 {
+  char known[256];
+
   for (size_t i = 0; name && i < N_VM_FORMATS; i++)
     if (strcmp(vm_formats[i].name, name) == 0 &&
         (writing ? vm_formats[i].write != NULL : vm_formats[i].read != NULL))
       return (int)i;
-  cli_fail("vm: unknown %s format '%s' (known:%s)", writing ? "output" :
-           "input", name ? name : "(none)", " xl");
+  cli_fail("vm: unknown %s format '%s' (known: %s)", writing ? "output" :
+           "input", name ? name : "(none)",
+           format_names(writing, ", ", known, sizeof known));
   return -1;
 }
 
-static const char usage[] =
-  "usage: hvx vm show --from FORMAT [--output=human|json] FILE\n"
-  "       hvx vm convert --from FORMAT --to FORMAT [-o OUTPUT] "
-  "[--report=FILE] [--strict] FILE\n"
-  "       hvx vm xenstore [--output=human|json] [--hypervisor] "
-  "[--to FORMAT [-o OUTPUT]] DOMID\n"
-  "formats: xl\n";
+static void usage(FILE *f)
+{
+  char in[256], out[256];
+
+  fprintf(f,
+    "usage: hvx vm show --from FORMAT [--os linux|windows] "
+    "[--output=human|json] FILE\n"
+    "       hvx vm convert --from FORMAT --to FORMAT [--os linux|windows] "
+    "[-o OUTPUT] [--report=FILE] [--output=human|json] [--strict] FILE\n"
+    "       hvx vm xenstore [--output=human|json] [--hypervisor] "
+    "[--os linux|windows] [--to FORMAT [-o OUTPUT]] DOMID\n"
+    "input formats:  %s\noutput formats: %s\n",
+    format_names(false, " ", in, sizeof in),
+    format_names(true, " ", out, sizeof out));
+}
 
 /* The report to stderr, one line per item, or as JSON into PATH. */
 static int print_report(const hvx_report *r, const char *path)
@@ -80,7 +108,7 @@ static const char *or_dash(const char *s)
 static void print_human(const hvx_vm *vm)
 {
   const char *s;
-  uint64_t enl = hvx_vm_enlightenments(vm);
+  hvx_enl_set hv = hvx_vm_hv_features(vm);
 
   printf("name:        %s\n", or_dash(hvx_vm_name(vm)));
   printf("uuid:        %s\n", or_dash(hvx_vm_uuid(vm)));
@@ -104,13 +132,15 @@ static void print_human(const hvx_vm *vm)
            hvx_vm_bootloader_args(vm) ? hvx_vm_bootloader_args(vm) : "");
   if ((s = hvx_vm_boot_order(vm)))
     printf("boot order:  %s\n", s);
-  if (enl) {
-    printf("interfaces: ");
-    for (int b = 0; b < 64; b++)
-      if (enl & (UINT64_C(1) << b))
-        printf(" %s", hvx_enlightenment_name(UINT64_C(1) << b));
+  if (hv) {
+    printf("hyper-v:    ");
+    for (unsigned f = 0; f < HVX_ENL_COUNT; f++)
+      if (hv & HVX_ENL_BIT(f))
+        printf(" %s", hvx_enl_info(f)->name);
     printf("\n");
   }
+  if (hvx_vm_xen_platform(vm))
+    printf("xen:         platform device (PV drivers)\n");
   for (size_t i = 0; i < hvx_vm_disk_count(vm); i++) {
     printf("disk %zu:      %s %s %d:%d%s%s  %s%s%s\n", i,
            or_dash(hvx_vm_disk_name(vm, i)),
@@ -135,7 +165,7 @@ static void print_human(const hvx_vm *vm)
 }
 
 enum { OPT_FROM = 256, OPT_TO, OPT_OUTPUT, OPT_REPORT, OPT_STRICT,
-       OPT_HYPERVISOR };
+       OPT_HYPERVISOR, OPT_OS };
 
 static const struct option vm_options[] = {
   { "from", required_argument, NULL, OPT_FROM },
@@ -144,12 +174,13 @@ static const struct option vm_options[] = {
   { "report", required_argument, NULL, OPT_REPORT },
   { "strict", no_argument, NULL, OPT_STRICT },
   { "hypervisor", no_argument, NULL, OPT_HYPERVISOR },
+  { "os", required_argument, NULL, OPT_OS },
   { "help", no_argument, NULL, 'h' },
   { NULL, 0, NULL, 0 },
 };
 
 struct vm_args {
-  const char *from, *to, *out, *report;
+  const char *from, *to, *out, *report, *os;
   int json, strict, hypervisor;
 };
 
@@ -166,12 +197,19 @@ static int parse_vm_args(int argc, char **argv, struct vm_args *a)
     case OPT_REPORT: a->report = optarg; break;
     case OPT_STRICT: a->strict = 1; break;
     case OPT_HYPERVISOR: a->hypervisor = 1; break;
+    case OPT_OS:
+      if (strcmp(optarg, "linux") != 0 && strcmp(optarg, "windows") != 0) {
+        cli_fail("vm: --os '%s': use linux or windows", optarg);
+        return -1;
+      }
+      a->os = optarg;
+      break;
     case OPT_OUTPUT:
       if ((a->json = cli_output_mode(optarg)) < 0)
         return -1;
       break;
-    case 'h': fputs(usage, stdout); exit(0);
-    default: fputs(usage, stderr); return -1;
+    case 'h': usage(stdout); exit(0);
+    default: usage(stderr); return -1;
     }
   }
   return optind;
@@ -197,6 +235,20 @@ static int show(const hvx_vm *vm, hvx_report *report, const struct vm_args *a)
   return print_report(report, a->report) < 0 ? 1 : 0;
 }
 
+/* Read PATH in format F; --os sets the guest's OS hint. */
+static hvx_vm *read_guest(int f, const char *path, hvx_report *report,
+                          const struct vm_args *a)
+{
+  hvx_vm *vm = vm_formats[f].read(path, report);
+
+  if (vm && a->os &&
+      hvx_vm_set_extra(vm, HVX_OBJECT_GUEST, 0, HVX_EXTRA_OS, a->os) < 0) {
+    hvx_vm_free(vm);
+    return NULL;
+  }
+  return vm;
+}
+
 static int vm_show(int argc, char **argv)
 {
   struct vm_args a = { 0 };
@@ -207,7 +259,7 @@ static int vm_show(int argc, char **argv)
   if (i < 0)
     return 1;
   if (argc - i != 1 || !a.from) {
-    fputs(usage, stderr);
+    usage(stderr);
     return 1;
   }
   if ((f = find_format(a.from, false)) < 0)
@@ -216,7 +268,7 @@ static int vm_show(int argc, char **argv)
     cli_error();
     return 1;
   }
-  vm = vm_formats[f].read(argv[i], report);
+  vm = read_guest(f, argv[i], report, &a);
   if (!vm) {
     cli_error();
     hvx_report_free(report);
@@ -240,10 +292,37 @@ static int write_out(const char *path, const char *text)
   return ok ? 0 : -1;
 }
 
+/* {"output": TEXT or null, "file": PATH or null, "report": [...]} on
+ * stdout. */
+static int print_convert_json(const char *text, const char *path,
+                              const hvx_report *report)
+{
+  char *r = hvx_report_to_json(report);
+
+  if (!r) {
+    cli_error();
+    return -1;
+  }
+  fputs("{\"output\": ", stdout);
+  if (text)
+    cli_json_string(stdout, text);
+  else
+    fputs("null", stdout);
+  fputs(", \"file\": ", stdout);
+  if (path)
+    cli_json_string(stdout, path);
+  else
+    fputs("null", stdout);
+  printf(", \"report\": %s}\n", r);
+  free(r);
+  return fflush(stdout) == 0 ? 0 : -1;
+}
+
 static int vm_convert(int argc, char **argv)
 {
   struct vm_args a = { 0 };
   int i = parse_vm_args(argc, argv, &a), f, t, rc = 1;
+  bool strict_fail;
   hvx_report *report;
   hvx_vm *vm = NULL;
   char *text = NULL;
@@ -251,7 +330,7 @@ static int vm_convert(int argc, char **argv)
   if (i < 0)
     return 1;
   if (argc - i != 1 || !a.from || !a.to) {
-    fputs(usage, stderr);
+    usage(stderr);
     return 1;
   }
   if ((f = find_format(a.from, false)) < 0 || (t = find_format(a.to, true)) < 0)
@@ -260,19 +339,30 @@ static int vm_convert(int argc, char **argv)
     cli_error();
     return 1;
   }
-  if (!(vm = vm_formats[f].read(argv[i], report)) ||
+  if (!(vm = read_guest(f, argv[i], report, &a)) ||
       !(text = vm_formats[t].write(vm, report))) {
     cli_error();
     goto out;
   }
-  if (print_report(report, a.report) < 0)
+  strict_fail = a.strict &&
+                hvx_report_max_severity(report) == HVX_SEVERITY_LOSS;
+  /* With --output=json the report goes into the JSON on stdout (and to
+   * --report=FILE if asked). */
+  if ((a.json ? a.report && print_report(report, a.report) < 0
+              : print_report(report, a.report) < 0))
     goto out;
-  if (a.strict && hvx_report_max_severity(report) == HVX_SEVERITY_LOSS) {
-    cli_fail("vm: --strict: the conversion loses settings (see above)");
+  if (strict_fail) {
+    cli_fail("vm: --strict: the conversion loses settings (see %s)",
+             a.json ? "the report" : "above");
     rc = 2;
-    goto out;
+  } else if (a.out) {
+    rc = write_out(a.out, text) < 0 ? 1 : 0;
+  } else {
+    rc = a.json ? 0 : write_out(NULL, text) < 0 ? 1 : 0;
   }
-  rc = write_out(a.out, text) < 0 ? 1 : 0;
+  if (a.json && print_convert_json(strict_fail ? NULL : text,
+                                   rc == 0 ? a.out : NULL, report) < 0)
+    rc = 1;
 out:
   free(text);
   hvx_vm_free(vm);
@@ -292,7 +382,7 @@ static int vm_xenstore(int argc, char **argv)
   if (i < 0)
     return 1;
   if (argc - i != 1) {
-    fputs(usage, stderr);
+    usage(stderr);
     return 1;
   }
   domid = strtoul(argv[i], &end, 10);
@@ -308,6 +398,8 @@ static int vm_xenstore(int argc, char **argv)
   }
   /* --hypervisor: facts only Xen itself knows, through libxenctrl. */
   if (!(vm = hvx_vm_from_xenstore((unsigned)domid, report)) ||
+      (a.os && hvx_vm_set_extra(vm, HVX_OBJECT_GUEST, 0, HVX_EXTRA_OS,
+                                a.os) < 0) ||
       (a.hypervisor && hvx_vm_add_domain_info(vm, (unsigned)domid) < 0) ||
       (t >= 0 && !(text = vm_formats[t].write(vm, report)))) {
     cli_error();
@@ -328,7 +420,7 @@ int cmd_vm(int argc, char **argv)
 {
   if (argc < 2 || strcmp(argv[1], "--help") == 0 ||
       strcmp(argv[1], "-h") == 0) {
-    fputs(usage, argc < 2 ? stderr : stdout);
+    usage(argc < 2 ? stderr : stdout);
     return argc < 2 ? 1 : 0;
   }
   if (strcmp(argv[1], "show") == 0)

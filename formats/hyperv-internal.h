@@ -38,6 +38,13 @@ const char *hvx_path_basename(const char *path);
 /* True if PATH is a Windows path: "X:\...", "X:/..." or "\\server\...". */
 bool hvx_is_windows_path(const char *path);
 
+/* Advice to convert image SRC to format FMT at DST: WHAT, then the
+ * `hvx convert` command with both paths quoted for a POSIX shell (and
+ * "--" before them if one starts with '-'), in a string the caller
+ * frees.  NULL on ENOMEM. */
+char *hvx_convert_advice(const char *what, const char *fmt, const char *src,
+                         const char *dst);
+
 /* The boot disk: the first hard disk at controller 0 slot 0, else the
  * first hard disk (floppies and CD-ROMs aside); SIZE_MAX if none. */
 size_t hvx_boot_disk(const hvx_vm *vm);

@@ -15,6 +15,7 @@
 
 #include "hvx/xen.h"
 #include "hyperv-internal.h"
+#include "strbuf.h"
 
 #define ADD(sev, subj, advice, ...)                                       \
   do {                                                                    \
@@ -24,6 +25,55 @@
 
 /* Where the images are expected on the Xen host. */
 #define XEN_IMAGE_DIR "/var/lib/xen/images/"
+
+/* A Windows guest (or one of unknown OS) keeps the Hyper-V interfaces
+ * it had (those of a Hyper-V host if its description does not say) as
+ * far as Xen's viridian groups give them: the map's closest xl
+ * configuration, and a report item for each one lost. */
+static int xen_viridian(hvx_vm *vm, const hvx_vm *src, hvx_report *r)
+{
+  struct hvx_enl_config want = { 0 };
+  struct hvx_enl_report *er = hvx_malloc(sizeof *er, "a compatibility "
+                                         "report");
+  int rc = -1;
+
+  if (!er)
+    return -1;
+  want.set = src->hv_features;
+  want.spinlock_retries = src->hv_spinlock_retries;
+  if (!want.set)
+    want.set = hvx_hyperv_features(&want.spinlock_retries);
+  if (hvx_enl_compat(&want, HVX_VOCAB_XL, er) < 0)
+    goto out;
+  vm->hv_features = er->target.set;
+  vm->hv_spinlock_retries = er->target.spinlock_retries;
+  if (hvx_report_addf(r, HVX_SEVERITY_INFO, "enlightenments", NULL, "%s: "
+                      "the closest Xen comes to the Hyper-V interfaces "
+                      "Windows expects", er->config) < 0 ||
+      hvx_enl_report_move(r, "Xen", want.set, er->target.set, er, NULL,
+                          "remove groups from viridian = [ ... ] if the "
+                          "guest must not see them (base must stay)") < 0)
+    goto out;
+  rc = 0;
+out:
+  free(er);
+  return rc;
+}
+
+/* A Linux guest uses Xen's own interfaces (PV clock, event channels, PV
+ * drivers) on Xen, so it is offered no Hyper-V ones. */
+static int xen_linux_enlightenments(hvx_vm *vm, const hvx_vm *src,
+                                    hvx_report *r)
+{
+  vm->hv_features = 0;
+  vm->hv_spinlock_retries = 0;
+  if (src->hv_features)
+    ADD(HVX_SEVERITY_INFO, "enlightenments", "add viridian = [ \"base\" ] "
+        "(and more groups) by hand if the guest needs them", "viridian is "
+        "off: a Linux guest on Xen uses Xen's PV clock, event channels and "
+        "PV drivers instead of the Hyper-V interfaces it had");
+  return 0;
+}
 
 static int xen_guest(hvx_vm *vm, const hvx_vm *src, int os, hvx_report *r)
 {
@@ -42,17 +92,17 @@ static int xen_guest(hvx_vm *vm, const hvx_vm *src, int os, hvx_report *r)
         "Secure Boot is lost: xl's OVMF runs without it");
     vm->secure_boot = false;
   }
+  vm->xen_platform = true;
   if (os == GUEST_OS_LINUX) {
-    vm->enlightenments = HVX_ENL_XEN_PLATFORM;
+    if (xen_linux_enlightenments(vm, src, r) < 0)
+      return -1;
     ADD(HVX_SEVERITY_WARNING, "drivers", "check 'lsinitrd | grep xen' (or "
         "lsinitramfs) and add xen-blkfront and xen-netfront to the "
         "initramfs before moving", "a Linux guest uses the Xen PV drivers "
         "xen-blkfront and xen-netfront instead of hv_storvsc and hv_netvsc");
   } else {
-    vm->enlightenments = (HVX_ENL_ALL & ~HVX_ENL_XEN_PLATFORM) |
-                         HVX_ENL_XEN_PLATFORM;
-    ADD(HVX_SEVERITY_INFO, "enlightenments", NULL, "viridian (Hyper-V "
-        "interfaces) is on, as Windows expects them");
+    if (xen_viridian(vm, src, r) < 0)
+      return -1;
     ADD(HVX_SEVERITY_WARNING, "drivers", "install the Xen PV drivers for "
         "Windows (xenbus, xenvbd, xennet, xenvif, xeniface) once it runs on "
         "Xen, then remove the Hyper-V Integration Services if installed",
@@ -68,7 +118,6 @@ static int xen_guest(hvx_vm *vm, const hvx_vm *src, int os, hvx_report *r)
         "a guest without a Xen balloon driver",
         (unsigned long long)(vm->memory >> 20),
         (unsigned long long)(vm->max_memory >> 20));
-  (void)src;
   return 0;
 }
 
@@ -92,7 +141,8 @@ static int xen_image(hvx_vm *vm, size_t i, const char *subject,
 {
   struct hvx_vm_disk *d = &vm->disks[i];
   bool vhdx = d->format && strcmp(d->format, "vhdx") == 0;
-  char *np, advice[2 * HVX_VM_MAX_STRING + 80];
+  char *np, *advice;
+  int rc;
 
   if (!d->path)
     return 0;
@@ -101,15 +151,19 @@ static int xen_image(hvx_vm *vm, size_t i, const char *subject,
   if (!(np = xen_path(d->path, vhdx ? ".raw" : NULL)))
     return -1;
   if (vhdx)
-    snprintf(advice, sizeof advice, "convert it on the way: hvx convert -O "
-             "raw '%s' '%s'", d->path, np);
-  else
-    snprintf(advice, sizeof advice, "copy it to %s or edit the path",
-             np);
-  if (hvx_report_addf(r, HVX_SEVERITY_WARNING, subject, advice, "%s%s is "
-                      "expected at %s on the Xen host", d->path,
-                      vhdx ? " (VHDX, which xl cannot attach)" : "",
-                      np) < 0) {
+    advice = hvx_convert_advice("convert it on the way", "raw", d->path,
+                                np);
+  else {
+    struct hvx_buf b = HVX_BUF_INIT;
+    hvx_buf_printf(&b, "copy it to %s or edit the path", np);
+    advice = hvx_buf_finish(&b);
+  }
+  rc = advice ? hvx_report_addf(r, HVX_SEVERITY_WARNING, subject, advice,
+                                "%s%s is expected at %s on the Xen host",
+                                d->path, vhdx ? " (VHDX, which xl cannot "
+                                "attach)" : "", np) : -1;
+  free(advice);
+  if (rc < 0) {
     free(np);
     return -1;
   }

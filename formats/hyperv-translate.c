@@ -18,6 +18,7 @@
 #include <strings.h>
 
 #include "hyperv-internal.h"
+#include "strbuf.h"
 
 /* ---- helpers shared with the other Hyper-V files --------------------- */
 
@@ -140,6 +141,20 @@ bool hvx_is_windows_path(const char *path)
   return ((path[0] >= 'A' && path[0] <= 'Z') ||
           (path[0] >= 'a' && path[0] <= 'z')) &&
          path[1] == ':' && (path[2] == '\\' || path[2] == '/');
+}
+
+char *hvx_convert_advice(const char *what, const char *fmt, const char *src,
+                         const char *dst)
+{
+  struct hvx_buf b = HVX_BUF_INIT;
+
+  hvx_buf_printf(&b, "%s: hvx convert -O %s ", what, fmt);
+  if (src[0] == '-' || dst[0] == '-')
+    hvx_buf_add(&b, "-- ");
+  hvx_buf_shell_quote(&b, src);
+  hvx_buf_add(&b, " ");
+  hvx_buf_shell_quote(&b, dst);
+  return hvx_buf_finish(&b);
 }
 
 /* ---- the guest as a whole -------------------------------------------- */
@@ -314,18 +329,26 @@ static int translate_misc(hvx_vm *vm, const hvx_vm *src, int os,
           "reboots restarts)", hvx_event_name(e), hvx_action_name(a));
     vm->actions[e] = 0;
   }
-  if (src->enlightenments & HVX_ENL_XEN_PLATFORM)
+  if (src->xen_platform)
     ADD(HVX_SEVERITY_LOSS, "enlightenments", "remove the Xen PV drivers "
         "from the guest before moving", "the Xen platform device (used by "
         "the Xen PV drivers of an HVM guest) does not exist on Hyper-V");
   /* Hyper-V offers every one of its interfaces to every guest. */
-  vm->enlightenments = HVX_ENL_ALL & ~HVX_ENL_XEN_PLATFORM;
+  vm->xen_platform = false;
+  vm->hv_features = hvx_hyperv_features(&vm->hv_spinlock_retries);
+  if (hvx_enl_report_move(r, "Hyper-V", src->hv_features, vm->hv_features,
+                          NULL, "a Hyper-V host does not announce it",
+                          os == GUEST_OS_WINDOWS ? "nothing to set: Windows "
+                          "uses them at boot" : "nothing to set: Hyper-V "
+                          "offers them to every guest; Linux uses them "
+                          "through hv_vmbus and the drivers below") < 0)
+    return -1;
 
   if (os == GUEST_OS_WINDOWS) {
     ADD(HVX_SEVERITY_INFO, "drivers", "Windows older than Server 2008 R2 / "
         "7 needs the Hyper-V Integration Services installed", "Windows "
         "has the VMBus storage and network drivers built in");
-    if (src->enlightenments & HVX_ENL_XEN_PLATFORM)
+    if (src->xen_platform)
       ADD(HVX_SEVERITY_WARNING, "drivers", "uninstall them while the guest "
           "still runs on Xen", "the guest's Xen PV drivers (xenbus, xenvbd, "
           "xennet) are useless on Hyper-V and their storage filter can "
@@ -500,8 +523,7 @@ static int disk_image(hvx_vm *vm, size_t i, const char *subject,
 {
   struct hvx_vm_disk *d = &vm->disks[i];
   const char *fmt = format_of(d);
-  char advice[2 * HVX_VM_MAX_STRING + 64];
-  char *np;
+  char *np, *advice;
 
   if (!d->path)
     return 0;
@@ -517,15 +539,17 @@ static int disk_image(hvx_vm *vm, size_t i, const char *subject,
   }
   if (!(np = vhdx_path(d->path)))
     return -1;
-  snprintf(advice, sizeof advice, "convert it before moving: hvx convert "
-           "-O vhdx '%s' '%s'", d->path, np);
-  if (hvx_report_addf(r, HVX_SEVERITY_WARNING, subject, advice, "Hyper-V "
+  if (!(advice = hvx_convert_advice("convert it before moving", "vhdx",
+                                    d->path, np)) ||
+      hvx_report_addf(r, HVX_SEVERITY_WARNING, subject, advice, "Hyper-V "
                       "attaches VHD and VHDX images only: the %s image %s "
                       "is to become %s", fmt ? fmt : "raw", d->path,
                       np) < 0) {
+    free(advice);
     free(np);
     return -1;
   }
+  free(advice);
   free(d->path);
   d->path = np;
   d->format = "vhdx";

@@ -725,7 +725,8 @@ static int read_guest(struct reader *rd, const xmlNode *root, int *gen)
   *gen = present ? (int)v + 1 : 1;
   vm->guest_type = HVX_GUEST_HVM;
   vm->firmware = *gen == 2 ? HVX_FIRMWARE_UEFI : HVX_FIRMWARE_BIOS;
-  vm->enlightenments = HVX_ENL_ALL & ~HVX_ENL_XEN_PLATFORM;
+  /* Hyper-V offers its interfaces to every guest. */
+  vm->hv_features = hvx_hyperv_features(&vm->hv_spinlock_retries);
   if (get_uint(rd, root, "properties/version", 1000000, &v, &present) < 0)
     return -1;
   /* 1280 (5.0, Windows Server 2012 R2) is what the writer assumes. */

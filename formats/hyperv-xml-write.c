@@ -430,7 +430,7 @@ static int report_losses(struct writer *w)
       hvx_report_addf(w->r, HVX_SEVERITY_LOSS, "maxvcpus", NULL, "maximum "
                       "vCPUs %u is not written", vm->max_vcpus) < 0)
     return -1;
-  if ((vm->enlightenments & HVX_ENL_XEN_PLATFORM) &&
+  if (vm->xen_platform &&
       loss(w, "enlightenments", "%s is not written (Hyper-V has no Xen "
            "platform device)", "xen_platform") < 0)
     return -1;

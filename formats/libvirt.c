@@ -12,6 +12,7 @@
 
 #include "hvx/ovf.h"
 #include "hvx/xen.h"
+#include "enlightenment-internal.h"
 #include "hyperv-internal.h"
 #include "strbuf.h"
 #include "xml-util.h"
@@ -94,6 +95,90 @@ static const char *const libvirt_actions[] = {
   "coredump-destroy", "coredump-restart", NULL,
 };
 
+/* Features of SET that only libvirt 10.0 and later can name. */
+static int libvirt10_features(hvx_enl_set set, hvx_report *r)
+{
+  char subject[96];
+
+  for (unsigned f = 0; f < HVX_ENL_COUNT; f++) {
+    const char *name = hvx_enl_row_field(f, HVX_VOCAB_LIBVIRT);
+    const char *slash;
+    char advice[160];
+
+    if (!(set & HVX_ENL_BIT(f)) || !name)
+      continue;
+    slash = strchr(name, '/');
+    if (slash)
+      snprintf(advice, sizeof advice, "with libvirt 10.0 or later, add "
+               "<%s state='on'/> inside <%.*s> in <hyperv>", slash + 1,
+               (int)(slash - name), name);
+    else
+      snprintf(advice, sizeof advice, "with libvirt 10.0 or later, add "
+               "<%s state='on'/> to <hyperv>", name);
+    snprintf(subject, sizeof subject, "enlightenment %s",
+             hvx_enl_info(f)->name);
+    if (hvx_report_addf(r, HVX_SEVERITY_LOSS, subject, advice, "%s is not "
+                        "written: libvirt before 10.0 has no element for it",
+                        hvx_enl_info(f)->description) < 0)
+      return -1;
+  }
+  return 0;
+}
+
+/* What the domain offers of the guest's Hyper-V features, and the
+ * report of what it loses and gains: libvirt's libxl driver knows only
+ * <viridian/> (xl's viridian = 1), a Hyper-V host offers its own set,
+ * and for KVM the enlightenment map chooses the <hyperv> elements
+ * (*TOKS, with the spin-lock retries in *RETRIES). */
+static int libvirt_enlightenments(const hvx_vm *vm, const char *type,
+                                  uint64_t *toks, uint32_t *retries,
+                                  hvx_report *r)
+{
+  struct hvx_enl_config src = { 0 }, c;
+  struct hvx_enl_report *er;
+  hvx_enl_set newer;
+  int rc = -1;
+
+  src.set = vm->hv_features;
+  src.spinlock_retries = vm->hv_spinlock_retries;
+  if (strcmp(type, "xen") == 0) {
+    struct hvx_xl_viridian v = { true, 0, 0 };
+    if (hvx_xl_viridian_config(&v, &c) < 0)
+      return -1;
+    return hvx_enl_report_move(r, "Xen (libvirt <viridian/>)", src.set,
+                               c.set, NULL, "libvirt's libxl driver turns "
+                               "on xl's default viridian groups only",
+                               "libvirt's <viridian/> is xl's viridian = 1; "
+                               "write the guest as xl.cfg (hvx vm convert "
+                               "--to xl) to choose the groups");
+  }
+  if (strcmp(type, "hyperv") == 0)
+    return hvx_enl_report_move(r, "Hyper-V", src.set,
+                               hvx_hyperv_features(NULL), NULL,
+                               "a Hyper-V host does not announce it",
+                               "nothing to set: Hyper-V offers them to "
+                               "every guest");
+  if (!(er = hvx_malloc(sizeof *er, "a compatibility report")))
+    return -1;
+  /* Written for the libvirt of Debian 12 (9.0) and later: features only
+   * newer libvirt names are left to the user. */
+  newer = hvx_vocab_expressible(HVX_VOCAB_LIBVIRT) &
+          ~hvx_libvirt9_expressible();
+  if (libvirt10_features(src.set & newer, r) < 0)
+    goto out;
+  src.set &= ~newer;
+  if (hvx_enl_compat_tokens(&src, HVX_VOCAB_LIBVIRT, er, toks) == 0) {
+    *retries = er->target.spinlock_retries;
+    rc = hvx_enl_report_move(r, "KVM", src.set, er->target.set, er, NULL,
+                             "remove the element from <hyperv> (or the "
+                             "hypervclock timer, the hyperv panic device) "
+                             "if the guest must not see it");
+  }
+out:
+  free(er);
+  return rc;
+}
+
 HVX_API char *hvx_vm_to_libvirt(const hvx_vm *vm, const char *type,
                                 hvx_report *r)
 {
@@ -102,6 +187,8 @@ HVX_API char *hvx_vm_to_libvirt(const hvx_vm *vm, const char *type,
   uint64_t mem, maxmem;
   unsigned vcpus, maxvcpus;
   char dev[16];
+  uint64_t hv_toks = 0;
+  uint32_t hv_retries = 0;
 
   if (!type)
     type = "xen";
@@ -134,6 +221,10 @@ HVX_API char *hvx_vm_to_libvirt(const hvx_vm *vm, const char *type,
   maxmem = vm->max_memory > mem ? vm->max_memory : mem;
   vcpus = vm->vcpus ? vm->vcpus : 1;
   maxvcpus = vm->max_vcpus > vcpus ? vm->max_vcpus : vcpus;
+
+  if (hvm && vm->hv_features &&
+      libvirt_enlightenments(vm, type, &hv_toks, &hv_retries, r) < 0)
+    goto fail;
 
   hvx_buf_printf(&b, "<domain type='%s'>\n", type);
   hvx_buf_xml_element(&b, 2, "name", vm->name ? vm->name : "hvx-guest");
@@ -182,37 +273,23 @@ HVX_API char *hvx_vm_to_libvirt(const hvx_vm *vm, const char *type,
 
   /* <features> */
   if (hvm) {
-    uint64_t e = vm->enlightenments;
     hvx_buf_add(&b, "  <features>\n    <acpi/>\n    <apic/>\n    <pae/>\n");
-    if (xen && (e & ~HVX_ENL_XEN_PLATFORM)) {
-      /* libvirt's libxl driver switches viridian on as a whole. */
+    if (xen && vm->hv_features)
       hvx_buf_add(&b, "    <viridian/>\n");
-    } else if (!xen && (e & ~HVX_ENL_XEN_PLATFORM)) {
-      static const struct { uint64_t bit; const char *el; } map[] = {
-        { HVX_ENL_HV_BASE, "relaxed" }, { HVX_ENL_HV_BASE, "vapic" },
-        { HVX_ENL_HV_BASE, "vpindex" }, { HVX_ENL_HV_TIME_REF_COUNT, "runtime" },
-        { HVX_ENL_HV_STIMER, "synic" }, { HVX_ENL_HV_STIMER, "stimer" },
-        { HVX_ENL_HV_FREQ, "frequencies" },
-        { HVX_ENL_HV_REMOTE_TLB_FLUSH, "tlbflush" }, { HVX_ENL_HV_IPI, "ipi" },
-      };
-      hvx_buf_add(&b, "    <hyperv mode='custom'>\n");
-      for (size_t k = 0; k < sizeof map / sizeof map[0]; k++)
-        if (e & map[k].bit)
-          hvx_buf_printf(&b, "      <%s state='on'/>\n", map[k].el);
-      hvx_buf_add(&b, "    </hyperv>\n");
-    }
+    else if (!xen && strcmp(type, "hyperv") != 0)
+      hvx_enl_libvirt_hyperv(&b, hv_toks, hv_retries, 4);
     hvx_buf_add(&b, "  </features>\n");
-    if (!xen && (e & HVX_ENL_HV_REFERENCE_TSC))
+    if (hvx_enl_has_token(HVX_VOCAB_LIBVIRT, hv_toks, "hypervclock"))
       hvx_buf_add(&b, "  <clock offset='utc'>\n    <timer name='hypervclock' "
                   "present='yes'/>\n  </clock>\n");
-    if (!xen && (e & (HVX_ENL_HV_CRASH_CTL | HVX_ENL_HV_APIC_ASSIST |
-                      HVX_ENL_HV_EX_PROCESSOR_MASKS | HVX_ENL_HV_NO_VP_LIMIT |
-                      HVX_ENL_HV_CPU_HOTPLUG)))
-      LOSS("enlightenments", "crash_ctl, apic_assist, ex_processor_masks, "
-           "no_vp_limit and cpu_hotplug have no libvirt <hyperv> element");
-    if (!xen && (e & HVX_ENL_XEN_PLATFORM))
-      LOSS("enlightenments", "the Xen platform device exists only on Xen");
-  } else if (vm->enlightenments & ~HVX_ENL_XEN_PLATFORM) {
+    if (!xen && vm->xen_platform &&
+        hvx_report_addf(r, HVX_SEVERITY_LOSS, "enlightenments", "the "
+                        "guest's Xen PV drivers stay idle without it; "
+                        "install the target's drivers (virtio, or Hyper-V's "
+                        "built into Windows and Linux) before moving",
+                        "the Xen platform device exists only on Xen") < 0)
+      goto fail;
+  } else if (vm->hv_features) {
     LOSS("enlightenments", "a %s guest has no Hyper-V interfaces",
          hvx_guest_type_name(vm->guest_type));
   }
@@ -323,6 +400,8 @@ HVX_API char *hvx_vm_to_libvirt(const hvx_vm *vm, const char *type,
   else if (!hvm)
     hvx_buf_add(&b, "    <console type='pty'>\n      <target type='xen' "
                 "port='0'/>\n    </console>\n");
+  if (hvx_enl_has_token(HVX_VOCAB_LIBVIRT, hv_toks, "panic"))
+    hvx_buf_add(&b, "    <panic model='hyperv'/>\n");
   hvx_buf_add(&b, "  </devices>\n</domain>\n");
   for (size_t j = 0; j < vm->extras.n; j++)
     if (!hvx_extra_is(vm->extras.v[j].key, "hvx."))

@@ -274,10 +274,10 @@ HVX_API char *hvx_vm_to_ovf(const hvx_vm *vm, hvx_report *r)
        hvx_report_addf(r, HVX_SEVERITY_LOSS, "firmware", "choose UEFI on "
                        "import", "OVF 1.x has no standard element for UEFI "
                        "firmware") < 0) ||
-      (vm->enlightenments && hvx_report_addf(r, HVX_SEVERITY_INFO,
-                                             "enlightenments", NULL,
-                                             "hypervisor interfaces are the "
-                                             "importing hypervisor's choice") < 0))
+      ((vm->hv_features || vm->xen_platform) &&
+       hvx_report_addf(r, HVX_SEVERITY_INFO, "enlightenments", NULL,
+                       "hypervisor interfaces are the importing "
+                       "hypervisor's choice") < 0))
     goto fail;
   for (size_t j = 0; j < vm->extras.n; j++)
     if (!hvx_extra_is(vm->extras.v[j].key, "hvx.") &&

@@ -331,40 +331,17 @@ int qcow2_zero(struct hvx_image *img, uint64_t offset, uint64_t length,
   return 0;
 }
 
-/* Deflate one cluster at IN into q->zbuf; *OUTLEN 0 if it does not
- * shrink.  Raw deflate with a 4 KiB window, as qemu writes it (a
- * larger window would be unreadable to qemu). */
+/* Deflate one cluster at IN into q->zbuf (qcow2-compress.c, with the
+ * image's own zlib context); *OUTLEN 0 if it does not shrink. */
 static int compress_cluster(struct hvx_image *img, const uint8_t *in,
                             size_t *outlen)
 {
   struct qcow2 *q = qcow2_state(img);
-  z_stream *zs = q->zstream;
-  int r;
+  long r = qcow2_compress_unit(img, &q->zstream, in, q->cs, q->zbuf, q->cs);
 
-  if (!zs) {
-    zs = hvx_calloc(1, sizeof *zs, "zlib stream");
-    if (!zs)
-      return -1;
-    if (deflateInit2(zs, Z_DEFAULT_COMPRESSION, Z_DEFLATED, -12, 9,
-                     Z_DEFAULT_STRATEGY) != Z_OK) {
-      free(zs);
-      return hvx_set_error(ENOMEM, "qcow2: cannot initialise zlib");
-    }
-    q->zstream = zs;
-  } else if (deflateReset(zs) != Z_OK) {
-    return hvx_set_error(EIO, "qcow2: zlib deflateReset failed");
-  }
-  zs->next_in = (Bytef *)in;
-  zs->avail_in = (uInt)q->cs;
-  zs->next_out = q->zbuf;
-  zs->avail_out = (uInt)(q->cs - 1);
-  r = deflate(zs, Z_FINISH);
-  if (r == Z_STREAM_END)
-    *outlen = q->cs - 1 - zs->avail_out;
-  else if (r == Z_OK || r == Z_BUF_ERROR)
-    *outlen = 0; /* did not fit in less than a cluster */
-  else
-    return hvx_set_error(EIO, "qcow2: zlib deflate failed (%d)", r);
+  if (r < 0)
+    return -1;
+  *outlen = (size_t)r;
   return 0;
 }
 
@@ -415,11 +392,9 @@ int qcow2_pwrite_compressed(struct hvx_image *img, const void *buf,
                             size_t count, uint64_t offset)
 {
   struct qcow2 *q = qcow2_state(img);
-  uint64_t gc = offset >> q->cluster_bits, entry, pos, nb;
+  uint64_t gc = offset >> q->cluster_bits;
   const uint8_t *in = buf;
   size_t len = 0, o = (size_t)(offset % q->cs);
-  uint8_t *t;
-  unsigned idx;
 
   if (count == 0 || count > q->cs - o)
     return hvx_set_error(EINVAL, "qcow2: compressed write at 0x%llx (%zu "
@@ -442,6 +417,24 @@ int qcow2_pwrite_compressed(struct hvx_image *img, const void *buf,
   if (len == 0)
     return qcow2_pwrite(img, in, (size_t)hvx_min_u64(q->cs, img->size -
                         (gc << q->cluster_bits)), gc << q->cluster_bits);
+  return qcow2_store_compressed(img, gc << q->cluster_bits, q->cs, q->zbuf,
+                                len);
+}
+
+int qcow2_store_compressed(struct hvx_image *img, uint64_t offset,
+                           size_t unit_len, const void *data, size_t len)
+{
+  struct qcow2 *q = qcow2_state(img);
+  uint64_t gc = offset >> q->cluster_bits, entry, pos, nb;
+  uint8_t *t;
+  unsigned idx;
+
+  (void)unit_len;
+  if (offset % q->cs || len == 0 || len >= q->cs)
+    return hvx_set_error(EINVAL, "qcow2: compressed cluster at 0x%llx of "
+                         "%zu bytes: not cluster-aligned or not smaller "
+                         "than a cluster (%llu)", (unsigned long long)offset,
+                         len, (unsigned long long)q->cs);
   /* The L2 table first (as qemu does), so it does not land between
    * compressed clusters that could otherwise be packed together. */
   if (!(t = l2_for_write(img, gc, &idx)))
@@ -454,7 +447,7 @@ int qcow2_pwrite_compressed(struct hvx_image *img, const void *buf,
     return hvx_set_error(EFBIG, "qcow2: %s: compressed data at 0x%llx "
                          "beyond the largest offset a descriptor can hold",
                          img->filename, (unsigned long long)pos);
-  if (qcow2_file_write(img, q->zbuf, len, pos) < 0)
+  if (qcow2_file_write(img, data, len, pos) < 0)
     return -1;
   /* The descriptor counts the 512-byte sectors after the first. */
   nb = ((pos + len - 1) >> 9) - (pos >> 9);

@@ -452,10 +452,7 @@ void qcow2_free_state(struct qcow2 *q)
     return;
   qcow2_cache_free(&q->l2c);
   qcow2_cache_free(&q->rbc);
-  if (q->zstream) {
-    deflateEnd(q->zstream);
-    free(q->zstream);
-  }
+  qcow2_compress_end(q->zstream);
   free(q->l1);
   free(q->reftable);
   free(q->backing_name);
@@ -599,6 +596,9 @@ const struct hvx_driver hvx_driver_qcow2 = {
   .pwrite = qcow2_pwrite,
   .zero = qcow2_zero,
   .pwrite_compressed = qcow2_pwrite_compressed,
+  .compress_unit = qcow2_compress_unit,
+  .compress_end = qcow2_compress_end,
+  .store_compressed = qcow2_store_compressed,
   .flush = qcow2_flush,
   .check = qcow2_check,
   .info = qcow2_info,

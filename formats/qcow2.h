@@ -5,6 +5,7 @@
  * qcow2-read.c   cluster lookup, reads, block status, decompression
  * qcow2-alloc.c  refcounts and cluster allocation
  * qcow2-write.c  writes, zeroing, compressed writes, flush
+ * qcow2-compress.c deflating clusters, on any thread (conversion -c)
  * qcow2-create.c laying out a new image
  * qcow2-check.c  the consistency check
  *
@@ -136,7 +137,8 @@ struct qcow2 {
   uint32_t old_reftable_clusters;
   uint8_t *cbuf;               /* a cluster of scratch for RMW */
   uint8_t *mbuf;               /* partial compressed writes, merged */
-  void *zstream;               /* deflate state, made on first use */
+  void *zstream;               /* qcow2_compress_unit context, made on
+                                  first use */
   int alloc_depth;             /* refcount-block allocation recursion */
 };
 
@@ -210,6 +212,15 @@ int qcow2_pwrite(struct hvx_image *img, const void *buf, size_t count,
                  uint64_t offset);
 int qcow2_zero(struct hvx_image *img, uint64_t offset, uint64_t length,
                unsigned flags);
+/* Store LEN bytes of deflated data as the compressed cluster at virtual
+ * OFFSET (cluster-aligned; UNIT_LEN is how much of the disk it covers). */
+int qcow2_store_compressed(struct hvx_image *img, uint64_t offset,
+                           size_t unit_len, const void *data, size_t len);
+/* ---- qcow2-compress.c -------------------------------------------- */
+long qcow2_compress_unit(struct hvx_image *img, void **ctx, const void *in,
+                         size_t len, void *out, size_t outcap);
+void qcow2_compress_end(void *ctx);
+
 int qcow2_pwrite_compressed(struct hvx_image *img, const void *buf,
                             size_t count, uint64_t offset);
 int qcow2_flush(struct hvx_image *img);

@@ -105,4 +105,6 @@ const struct hvx_driver hvx_driver_raw = {
   .pwrite = raw_pwrite,
   .zero = raw_zero,
   .flush = raw_flush,
+  /* pread/pwrite are positional and nothing is allocated. */
+  .thread_safe = true,
 };

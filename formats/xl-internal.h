@@ -58,17 +58,4 @@ void xl_quote(struct hvx_buf *b, const char *s);
  * quoted. */
 void xl_atom(struct hvx_buf *b, const char *s);
 
-/* The Hyper-V groups libxl 4.17 enables for viridian=1 / "defaults". */
-#define XL_VIRIDIAN_DEFAULTS \
-  (HVX_ENL_HV_BASE | HVX_ENL_HV_FREQ | HVX_ENL_HV_TIME_REF_COUNT | \
-   HVX_ENL_HV_APIC_ASSIST | HVX_ENL_HV_CRASH_CTL)
-
-/* libxl's viridian group names and the model's bits, in libxl's order. */
-struct xl_viridian_name {
-  const char *name;
-  uint64_t bit;
-};
-extern const struct xl_viridian_name xl_viridian_names[];
-extern const size_t xl_n_viridian_names;
-
 #endif /* HVX_XL_INTERNAL_H */

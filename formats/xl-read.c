@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "enlightenment-internal.h"
 #include "hvx/xen.h"
 #include "xl-internal.h"
 
@@ -99,13 +100,14 @@ static int rerr(struct reader *r, const char *key, long item, int errnum,
                        pos.col, key, what);
 }
 
-/* Re-raise the model's last error (a setter refused a value) at KEY. */
+/* Re-raise the model's or the enlightenment map's last error (a setter
+ * or a viridian rule refused a value) at KEY. */
 static int rerr_model(struct reader *r, const char *key, long item)
 {
   char tmp[600];
   const char *m = hvx_error();
 
-  if (strncmp(m, "vm: ", 4) == 0)
+  if (strncmp(m, "vm: ", 4) == 0 || strncmp(m, "xl: ", 4) == 0)
     m += 4;
   snprintf(tmp, sizeof tmp, "%s", m);
   return rerr(r, key, item, hvx_errno() == EFBIG ? EFBIG : EBADMSG, "%s",
@@ -506,17 +508,17 @@ static int read_pv_firmware(struct reader *r)
   return hvx_vm_set_firmware(r->vm, HVX_FIRMWARE_NONE);
 }
 
-/* viridian = 1 | 0 | [ "defaults", "all", "GROUP", "!GROUP", ... ] */
-static int read_viridian(struct reader *r, uint64_t *mask)
+/* viridian = 1 | 0 | [ "defaults", "all", "GROUP", "!GROUP", ... ]: the
+ * enlightenment map applies xl's and libxl's rules item by item; its
+ * error is raised again at the item's place in the file. */
+static int read_viridian(struct reader *r, struct hvx_enl_config *c)
 {
   XLU_ConfigList *list;
+  struct hvx_xl_viridian v = { false, 0, 0 };
   int n;
   long l;
-  uint64_t enable = 0, disable = 0, all = 0;
-  bool defaults = false;
 
-  for (size_t k = 0; k < xl_n_viridian_names; k++)
-    all |= xl_viridian_names[k].bit;
+  memset(c, 0, sizeof *c);
   consume(r, "viridian");
   switch (xlu_cfg_get_list(r->cfg, "viridian", &list, &n, 1)) {
   case ESRCH:
@@ -526,57 +528,34 @@ static int read_viridian(struct reader *r, uint64_t *mask)
   default:
     if (get_long(r, "viridian", 0, 1, &l, "") < 0)
       return -1;
-    *mask |= l ? XL_VIRIDIAN_DEFAULTS : 0;
-    return 0;
+    v.defaults = l != 0;
+    return hvx_xl_viridian_config(&v, c) < 0 ? rerr_model(r, "viridian", -1) : 0;
   }
   for (int i = 0; i < n; i++) {
     const char *s = xlu_cfg_get_listitem(list, i);
-    bool neg;
-    uint64_t bit = 0;
     if (!s)
       return rerr(r, "viridian", i, EBADMSG, "a nested list");
-    if (strcmp(s, "all") == 0) {
-      enable = all;
-      continue;
-    }
-    if (strcmp(s, "defaults") == 0) {
-      defaults = true;
-      continue;
-    }
-    neg = *s == '!';
-    for (size_t k = 0; k < xl_n_viridian_names; k++)
-      if (strcmp(s + neg, xl_viridian_names[k].name) == 0)
-        bit = xl_viridian_names[k].bit;
-    if (!bit)
-      return rerr(r, "viridian", i, EBADMSG, "unknown viridian "
-                  "enlightenment '%.64s'", s);
-    if (neg) {
-      disable |= bit;
-      enable &= ~bit;
-    } else {
-      enable |= bit;
-      disable &= ~bit;
-    }
+    if (hvx_xl_viridian_item(&v, s) < 0)
+      return rerr_model(r, "viridian", i);
   }
-  *mask |= ((defaults ? XL_VIRIDIAN_DEFAULTS : 0) | enable) & ~disable;
-  return 0;
+  return hvx_xl_viridian_config(&v, c) < 0 ? rerr_model(r, "viridian", -1) : 0;
 }
 
 static int read_hvm(struct reader *r)
 {
   XLU_ConfigList *list;
   const char *s;
-  uint64_t mask = 0;
+  struct hvx_enl_config viridian;
   long l;
   int n, rc;
 
-  if (read_hvm_firmware(r) < 0 || read_viridian(r, &mask) < 0)
+  if (read_hvm_firmware(r) < 0 || read_viridian(r, &viridian) < 0)
     return -1;
+  r->vm->hv_features = viridian.set;
+  r->vm->hv_spinlock_retries = viridian.spinlock_retries;
   if ((rc = get_long(r, "xen_platform_pci", 0, 1, &l, "")) < 0)
     return -1;
-  if (!rc || l)
-    mask |= HVX_ENL_XEN_PLATFORM;
-  hvx_vm_set_enlightenments(r->vm, mask);
+  r->vm->xen_platform = !rc || l;
 
   if ((rc = get_str(r, "boot", &s)) < 0)
     return -1;

@@ -13,24 +13,6 @@
 
 #include "xl-internal.h"
 
-const struct xl_viridian_name xl_viridian_names[] = {
-  { "base", HVX_ENL_HV_BASE },
-  { "freq", HVX_ENL_HV_FREQ },
-  { "time_ref_count", HVX_ENL_HV_TIME_REF_COUNT },
-  { "reference_tsc", HVX_ENL_HV_REFERENCE_TSC },
-  { "hcall_remote_tlb_flush", HVX_ENL_HV_REMOTE_TLB_FLUSH },
-  { "apic_assist", HVX_ENL_HV_APIC_ASSIST },
-  { "crash_ctl", HVX_ENL_HV_CRASH_CTL },
-  { "synic", HVX_ENL_HV_SYNIC },
-  { "stimer", HVX_ENL_HV_STIMER },
-  { "hcall_ipi", HVX_ENL_HV_IPI },
-  { "ex_processor_masks", HVX_ENL_HV_EX_PROCESSOR_MASKS },
-  { "no_vp_limit", HVX_ENL_HV_NO_VP_LIMIT },
-  { "cpu_hotplug", HVX_ENL_HV_CPU_HOTPLUG },
-};
-const size_t xl_n_viridian_names =
-  sizeof xl_viridian_names / sizeof xl_viridian_names[0];
-
 struct scanner {
   const char *p, *end;
   int line, col;

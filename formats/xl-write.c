@@ -352,10 +352,41 @@ static int write_boot(struct writer *w)
   return 0;
 }
 
+/* viridian: the groups of the map's closest xl configuration for the
+ * guest's Hyper-V features; what no group gives is reported lost, what
+ * the groups add besides is reported too. */
+static int write_viridian(struct writer *w)
+{
+  struct hvx_enl_config src = { 0 };
+  struct hvx_enl_report *er = hvx_malloc(sizeof *er, "a compatibility "
+                                         "report");
+  char *items[HVX_XL_GROUP_COUNT];
+  size_t n = 0;
+  int rc = -1;
+
+  if (!er)
+    return -1;
+  src.set = w->vm->hv_features;
+  src.spinlock_retries = w->vm->hv_spinlock_retries;
+  if (hvx_enl_compat(&src, HVX_VOCAB_XL, er) < 0)
+    goto out;
+  for (unsigned g = 0; g < HVX_XL_GROUP_COUNT; g++)
+    if (er->target.xl_groups & (1u << g))
+      items[n++] = (char *)hvx_xl_group_name(g);
+  if (n)
+    put_list(w, "viridian", items, n);
+  rc = hvx_enl_report_move(w->report, "Xen", src.set, er->target.set, er,
+                           NULL, "remove groups from viridian = [ ... ] if "
+                           "the guest must not see them (base must stay)");
+out:
+  free(er);
+  return rc;
+}
+
 static int write_hvm_devices(struct writer *w)
 {
   const hvx_vm *vm = w->vm;
-  uint64_t hv = vm->enlightenments & ~HVX_ENL_XEN_PLATFORM;
+  hvx_enl_set hv = vm->hv_features;
 
   if (vm->guest_type != HVX_GUEST_HVM) {
     if (vm->boot_order &&
@@ -376,15 +407,9 @@ static int write_hvm_devices(struct writer *w)
   }
   if (vm->boot_order)
     put_str(w, "boot", vm->boot_order);
-  if (hv) {
-    char *items[16];
-    size_t n = 0;
-    for (size_t k = 0; k < xl_n_viridian_names; k++)
-      if (hv & xl_viridian_names[k].bit)
-        items[n++] = (char *)xl_viridian_names[k].name;
-    put_list(w, "viridian", items, n);
-  }
-  if (!(vm->enlightenments & HVX_ENL_XEN_PLATFORM))
+  if (hv && write_viridian(w) < 0)
+    return -1;
+  if (!vm->xen_platform)
     put_num(w, "xen_platform_pci", 0);
   if (vm->n_serials) {
     char **items = hvx_calloc(vm->n_serials, sizeof *items, "serials");
@@ -459,6 +484,9 @@ static int write_extras(struct writer *w)
     const char *k = x->v[j].key, *v = x->v[j].value;
     char subject[300], msg[400];
     snprintf(subject, sizeof subject, "key %s", k);
+    /* hvx's own hints (hvx.os) are not guest settings. */
+    if (strncmp(k, "hvx.", 4) == 0)
+      continue;
     if (strncmp(k, "xl.", 3) != 0) {
       bool runtime = strncmp(k, "xs.", 3) == 0;
       snprintf(msg, sizeof msg, "%s = %.200s: %s", k, v, runtime ?

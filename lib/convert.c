@@ -1,14 +1,12 @@
-/* hvx - the conversion engine.
+/* hvx - converting images: options, the temporary target, and putting
+ * it in place.  The copying itself is lib/convert-engine.c (which also
+ * handles a target created on a backing file, e.g. "-o parent=" for a
+ * differencing VHD: there it writes what differs from the backing file).
  *
- * The source is walked by block status.  Zero extents and holes are never
- * read; allocated extents are read in chunks, all-zero pieces (at the
- * target's write granularity) are skipped, and the rest written.  Since
- * the target is a new image, skipped ranges already read as zeros there --
- * unless it was created on a backing file (a differencing VHD, ...): then
- * the pieces that equal the backing file's are skipped instead, and zeros
- * that would show the backing file's data are written.
  * The target is made under a temporary name beside the destination and
- * renamed over it only when complete and synced.
+ * renamed over it only when complete and (unless told otherwise) synced;
+ * on error or cancellation the temporary file is removed and an existing
+ * destination is untouched.
  */
 #include "config.h"
 
@@ -24,16 +22,17 @@
 
 #include <openssl/evp.h>
 
-#include "internal.h"
-
-#define CONVERT_CHUNK (2u << 20)
+#include "convert-engine.h"
 
 struct hvx_convert_options {
   char *src_format, *dst_format, *dst_options, *digest_algo;
   int compress, detect_zeroes, overwrite, threads, no_backing;
   hvx_progress_fn progress;
   void *progress_opaque;
-  volatile sig_atomic_t cancelled;
+  int sync;
+  /* Set from any thread or a signal handler: a lock-free atomic is
+   * async-signal-safe, and unlike sig_atomic_t safe across threads. */
+  atomic_int cancelled;
   char digest[2 * EVP_MAX_MD_SIZE + 1];
   bool have_digest;
 };
@@ -50,6 +49,8 @@ HVX_API hvx_convert_options *hvx_convert_options_new(void)
     return NULL;
   }
   o->detect_zeroes = 1;
+  o->sync = 1;
+  atomic_init(&o->cancelled, 0);
   return o;
 }
 
@@ -163,10 +164,17 @@ HVX_API int hvx_convert_set_no_backing(hvx_convert_options *o, int on)
   return 0;
 }
 
+HVX_API int hvx_convert_set_sync(hvx_convert_options *o, int on)
+{
+  NEED_OPTS(o);
+  o->sync = !!on;
+  return 0;
+}
+
 HVX_API void hvx_convert_cancel(hvx_convert_options *o)
 {
   if (o)
-    o->cancelled = 1;
+    atomic_store(&o->cancelled, 1);
 }
 
 HVX_API const char *hvx_convert_digest(const hvx_convert_options *o)
@@ -195,139 +203,18 @@ static char *temp_name(const char *dst)
   return t;
 }
 
-struct job {
-  hvx_image *src, *dst;
-  hvx_convert_options *o;
-  EVP_MD_CTX *md;
-  uint8_t *buf;
-  uint8_t *bbuf;      /* the target's backing data, if it has a backing */
-  uint32_t gran;      /* target write granularity */
-  uint64_t done;
-};
-
-static int report(struct job *j)
+/* Remove TMP (an image we created) when the conversion fails. */
+static void discard(const char *tmp)
 {
-  if (j->o->cancelled)
-    return hvx_set_error(ECANCELED, "conversion cancelled");
-  if (j->o->progress &&
-      j->o->progress(j->o->progress_opaque, j->done, j->src->size) != 0) {
-    j->o->cancelled = 1;
-    return hvx_set_error(ECANCELED, "conversion cancelled by the progress "
-                         "callback");
-  }
-  return 0;
-}
-
-/* Does the target already read BUF[I..I+C) (zeros, or its backing's)? */
-static bool unchanged(struct job *j, const uint8_t *buf, size_t i, size_t c)
-{
-  return j->bbuf ? memcmp(buf + i, j->bbuf + i, c) == 0 :
-                   hvx_is_zero(buf + i, c);
-}
-
-/* Write BUF[0..N) at OFF, skipping granules the target already reads
- * (when asked). */
-static int write_data(struct job *j, const uint8_t *buf, size_t n,
-                      uint64_t off)
-{
-  size_t g = j->gran;
-
-  if (j->bbuf && hvx_read_backing(j->dst, j->bbuf, n, off) < 0)
-    return -1;
-
-  if (j->o->compress) {
-    /* Compressed units are whole granules (clusters); the last one may
-     * be short at the end of the disk. */
-    for (size_t i = 0; i < n; i += g) {
-      size_t c = (size_t)hvx_min_u64(g, n - i);
-      if (unchanged(j, buf, i, c))
-        continue;
-      if (hvx_pwrite_compressed(j->dst, buf + i, c, off + i) < 0)
-        return -1;
-    }
-    return 0;
-  }
-  if (!j->o->detect_zeroes && !j->bbuf)
-    return hvx_pwrite(j->dst, buf, n, off);
-  /* Coalesce runs of non-zero granules into one write. */
-  for (size_t i = 0; i < n; ) {
-    size_t start, c = (size_t)hvx_min_u64(g - (off + i) % g, n - i);
-    if (unchanged(j, buf, i, c)) {
-      i += c;
-      continue;
-    }
-    start = i;
-    i += c;
-    while (i < n) {
-      c = (size_t)hvx_min_u64(g, n - i);
-      if (unchanged(j, buf, i, c))
-        break;
-      i += c;
-    }
-    if (hvx_pwrite(j->dst, buf + start, i - start, off + start) < 0)
-      return -1;
-  }
-  return 0;
-}
-
-/* Copy [OFF, OFF+LEN) of the source; ZERO: it is known to read zeros. */
-static int copy_extent(struct job *j, uint64_t off, uint64_t len, bool zero)
-{
-  while (len > 0) {
-    /* Chunks aligned to CONVERT_CHUNK so compressed granules line up. */
-    size_t n = (size_t)hvx_min_u64(len, CONVERT_CHUNK - off % CONVERT_CHUNK);
-    if (zero)
-      memset(j->buf, 0, n);
-    else if (hvx_pread(j->src, j->buf, n, off) < 0)
-      return -1;
-    if (j->md && !EVP_DigestUpdate(j->md, j->buf, n))
-      return hvx_set_error(EIO, "digest update failed");
-    if (write_data(j, j->buf, n, off) < 0)
-      return -1;
-    off += n;
-    len -= n;
-    j->done += n;
-    if (report(j) < 0)
-      return -1;
-  }
-  return 0;
-}
-
-static int run(struct job *j)
-{
-  uint64_t off = 0, size = j->src->size;
-
-  if (report(j) < 0)
-    return -1;
-  while (off < size) {
-    uint64_t pnum;
-    unsigned flags;
-    /* Ask about a bounded range so progress and cancellation stay live
-     * across huge holes too. */
-    uint64_t want = hvx_min_u64(size - off, 1ull << 30);
-    if (hvx_block_status(j->src, off, want, &pnum, &flags) < 0)
-      return -1;
-    if ((flags & HVX_BS_ZERO) && !j->bbuf) {
-      if (j->md && hvx_digest_zeros(j->md, pnum) < 0)
-        return -1;
-      j->done += pnum;
-      off += pnum;
-      if (report(j) < 0)
-        return -1;
-      continue;
-    }
-    if (copy_extent(j, off, pnum, flags & HVX_BS_ZERO) < 0)
-      return -1;
-    off += pnum;
-  }
-  return 0;
+  if (tmp)
+    unlink(tmp);
 }
 
 HVX_API int hvx_convert(const char *src, const char *dst,
                         hvx_convert_options *opts)
 {
   hvx_convert_options *own = NULL;
-  struct job j = { 0 };
+  struct hvx_convert_job j = { 0 };
   char *tmp = NULL;
   int r = -1;
   struct stat st;
@@ -337,9 +224,8 @@ HVX_API int hvx_convert(const char *src, const char *dst,
                          "NULL");
   if (!opts && !(opts = own = hvx_convert_options_new()))
     return -1;
-  j.o = opts;
   opts->have_digest = false;
-  opts->cancelled = 0;
+  atomic_store(&opts->cancelled, 0);
   if (!opts->overwrite && lstat(dst, &st) == 0) {
     hvx_set_error(EEXIST, "%s: destination exists; allow overwriting to "
                   "replace it", dst);
@@ -356,31 +242,35 @@ HVX_API int hvx_convert(const char *src, const char *dst,
   j.dst = hvx_create(tmp, opts->dst_format, j.src->size, opts->dst_options);
   if (!j.dst)
     goto out;
-  if (opts->compress && !j.dst->drv->pwrite_compressed) {
+  j.dst->file.nosync = !opts->sync;
+  if (opts->compress && !j.dst->drv->pwrite_compressed &&
+      !j.dst->drv->compress_unit) {
     hvx_set_error(ENOTSUP, "%s: compressed output is not supported",
                   j.dst->drv->name);
     goto out;
   }
-  j.gran = j.dst->drv->write_granularity ?
-    j.dst->drv->write_granularity(j.dst) : 0;
-  if (j.gran == 0 || j.gran > CONVERT_CHUNK)
-    j.gran = j.gran > CONVERT_CHUNK ? CONVERT_CHUNK : 65536;
-  if (!(j.buf = hvx_aligned_alloc(CONVERT_CHUNK, "conversion buffer")))
-    goto out;
-  if (j.dst->backing &&
-      !(j.bbuf = hvx_aligned_alloc(CONVERT_CHUNK, "conversion buffer")))
-    goto out;
-  if (run(&j) < 0)
+  j.threads = opts->threads ? opts->threads : hvx_convert_default_threads();
+  j.compress = opts->compress;
+  j.detect_zeroes = opts->detect_zeroes;
+  j.cancelled = &opts->cancelled;
+  j.progress = opts->progress;
+  j.progress_opaque = opts->progress_opaque;
+  if (hvx_convert_run(&j) < 0)
     goto out;
   if (hvx_flush(j.dst) < 0)
     goto out;
-  if (hvx_close(j.dst) < 0) {
-    j.dst = NULL;
-    goto out;
-  }
+  r = hvx_close(j.dst);
   j.dst = NULL;
+  if (r < 0)
+    goto out;
+  r = -1;
   if (j.md && hvx_digest_end(j.md, opts->digest, sizeof opts->digest) < 0)
     goto out;
+  /* A cancellation that came during the final sync still counts. */
+  if (atomic_load(&opts->cancelled)) {
+    hvx_set_error(ECANCELED, "conversion cancelled");
+    goto out;
+  }
   /* Without overwrite, link() refuses a destination that appeared while
    * we worked; with it, rename() replaces it atomically. */
   if (opts->overwrite) {
@@ -405,14 +295,11 @@ HVX_API int hvx_convert(const char *src, const char *dst,
 out:
   if (j.dst)
     hvx_close(j.dst);
-  if (tmp)
-    unlink(tmp);
+  discard(tmp);
   free(tmp);
   hvx_close(j.src);
   if (j.md)
     EVP_MD_CTX_free(j.md);
-  free(j.buf);
-  free(j.bbuf);
   hvx_convert_options_free(own);
   return r;
 }

@@ -5,40 +5,13 @@
 
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "enlightenment-internal.h"
+#include "strbuf.h"
 
 #define F(x) HVX_ENL_BIT(HVX_ENL_##x)
-
-/* ---- small string builder ------------------------------------------- */
-
-struct sbuf {
-  char *p;
-  size_t size, len;
-  bool overflow;
-};
-
-static void sb_printf(struct sbuf *b, const char *fmt, ...)
-  HVX_PRINTF(2, 3);
-
-static void sb_printf(struct sbuf *b, const char *fmt, ...)
-{
-  va_list ap;
-  int n;
-
-  if (b->overflow)
-    return;
-  va_start(ap, fmt);
-  n = vsnprintf(b->p + b->len, b->size - b->len, fmt, ap);
-  va_end(ap);
-  if (n < 0 || (size_t)n >= b->size - b->len) {
-    b->overflow = true;
-    b->p[b->len] = '\0';
-    return;
-  }
-  b->len += (size_t)n;
-}
 
 /* ---- choosing and formatting a target configuration ----------------- */
 
@@ -69,7 +42,7 @@ static uint32_t choose_xl(hvx_enl_set want)
 
 /* The QEMU or libvirt tokens closest to WANT, with the tokens their
  * features depend on. */
-static uint64_t choose_tokens(unsigned vocab, hvx_enl_set want)
+uint64_t hvx_enl_choose_tokens(unsigned vocab, hvx_enl_set want)
 {
   uint64_t toks = 0;
   hvx_enl_set need = hvx_enl_closure(want), have;
@@ -123,24 +96,24 @@ static uint64_t choose_tokens(unsigned vocab, hvx_enl_set want)
   return toks;
 }
 
-static void format_xl(struct sbuf *b, uint32_t groups)
+static void format_xl(struct hvx_buf *b, uint32_t groups)
 {
   bool first = true;
 
   if (!groups) {
-    sb_printf(b, "viridian = 0");
+    hvx_buf_printf(b, "viridian = 0");
     return;
   }
-  sb_printf(b, "viridian = [ ");
+  hvx_buf_printf(b, "viridian = [ ");
   for (unsigned g = 0; g < HVX_XL_GROUP_COUNT; g++)
     if (groups & (1u << g)) {
-      sb_printf(b, "%s\"%s\"", first ? "" : ", ", hvx_xl_group_name(g));
+      hvx_buf_printf(b, "%s\"%s\"", first ? "" : ", ", hvx_xl_group_name(g));
       first = false;
     }
-  sb_printf(b, " ]");
+  hvx_buf_printf(b, " ]");
 }
 
-static void format_qemu(struct sbuf *b, uint64_t toks, uint32_t retries)
+static void format_qemu(struct hvx_buf *b, uint64_t toks, uint32_t retries)
 {
   size_t n;
   const char *const *t = hvx_vocab_tokens(HVX_VOCAB_QEMU, &n);
@@ -149,25 +122,32 @@ static void format_qemu(struct sbuf *b, uint64_t toks, uint32_t retries)
   for (size_t i = 0; i < n; i++) {
     if (!(toks & ((uint64_t)1 << i)))
       continue;
-    sb_printf(b, "%s%s", first ? "" : ",", t[i]);
+    hvx_buf_printf(b, "%s%s", first ? "" : ",", t[i]);
     if (!strcmp(t[i], "hv-spinlocks"))
-      sb_printf(b, "=0x%x", retries);
+      hvx_buf_printf(b, "=0x%x", retries);
     else if (!strcmp(t[i], "hv-no-nonarch-coresharing"))
-      sb_printf(b, "=on");
+      hvx_buf_printf(b, "=on");
     first = false;
   }
 }
 
-static bool has_tok(uint64_t toks, const char *name)
+bool hvx_enl_has_token(unsigned vocab, uint64_t toks, const char *name)
 {
-  int k = hvx_token_index(HVX_VOCAB_LIBVIRT, name);
+  int k = hvx_token_index(vocab, name);
   return k >= 0 && (toks & ((uint64_t)1 << k));
 }
 
-static void format_libvirt(struct sbuf *b, uint64_t toks, uint32_t retries)
+static bool has_tok(uint64_t toks, const char *name)
+{
+  return hvx_enl_has_token(HVX_VOCAB_LIBVIRT, toks, name);
+}
+
+void hvx_enl_libvirt_hyperv(struct hvx_buf *b, uint64_t toks,
+                            uint32_t retries, unsigned indent)
 {
   size_t n;
   const char *const *names = hvx_vocab_tokens(HVX_VOCAB_LIBVIRT, &n);
+  const int in = (int)indent;
   bool any = false;
 
   for (size_t i = 0; i < n; i++) {
@@ -176,47 +156,54 @@ static void format_libvirt(struct sbuf *b, uint64_t toks, uint32_t retries)
         !strcmp(t, "hypervclock") || !strcmp(t, "panic"))
       continue;
     if (!any)
-      sb_printf(b, "<hyperv mode='custom'>\n");
+      hvx_buf_printf(b, "%*s<hyperv mode='custom'>\n", in, "");
     any = true;
     if (!strcmp(t, "spinlocks")) {
-      sb_printf(b, "  <spinlocks state='on' retries='%u'/>\n", retries);
+      hvx_buf_printf(b, "%*s  <spinlocks state='on' retries='%u'/>\n", in,
+                     "", retries);
     } else if (!strcmp(t, "stimer") && has_tok(toks, "stimer/direct")) {
-      sb_printf(b, "  <stimer state='on'>\n    <direct state='on'/>\n"
-                "  </stimer>\n");
+      hvx_buf_printf(b, "%*s  <stimer state='on'>\n%*s    <direct "
+                     "state='on'/>\n%*s  </stimer>\n", in, "", in, "", in,
+                     "");
     } else if (!strcmp(t, "tlbflush") &&
                (has_tok(toks, "tlbflush/direct") ||
                 has_tok(toks, "tlbflush/extended"))) {
-      sb_printf(b, "  <tlbflush state='on'>\n");
+      hvx_buf_printf(b, "%*s  <tlbflush state='on'>\n", in, "");
       if (has_tok(toks, "tlbflush/direct"))
-        sb_printf(b, "    <direct state='on'/>\n");
+        hvx_buf_printf(b, "%*s    <direct state='on'/>\n", in, "");
       if (has_tok(toks, "tlbflush/extended"))
-        sb_printf(b, "    <extended state='on'/>\n");
-      sb_printf(b, "  </tlbflush>\n");
+        hvx_buf_printf(b, "%*s    <extended state='on'/>\n", in, "");
+      hvx_buf_printf(b, "%*s  </tlbflush>\n", in, "");
     } else {
-      sb_printf(b, "  <%s state='on'/>\n", t);
+      hvx_buf_printf(b, "%*s  <%s state='on'/>\n", in, "", t);
     }
   }
   if (any)
-    sb_printf(b, "</hyperv>\n");
-  if (has_tok(toks, "hypervclock"))
-    sb_printf(b, "<!-- in <clock>: -->\n"
-              "<timer name='hypervclock' present='yes'/>\n");
-  if (has_tok(toks, "panic"))
-    sb_printf(b, "<!-- in <devices>: -->\n<panic model='hyperv'/>\n");
-  if (b->len && b->p[b->len - 1] == '\n')
-    b->p[--b->len] = '\0';
+    hvx_buf_printf(b, "%*s</hyperv>\n", in, "");
 }
 
-static void format_hv(struct sbuf *b, hvx_enl_set s, uint32_t retries)
+static void format_libvirt(struct hvx_buf *b, uint64_t toks, uint32_t retries)
+{
+  hvx_enl_libvirt_hyperv(b, toks, retries, 0);
+  if (has_tok(toks, "hypervclock"))
+    hvx_buf_printf(b, "<!-- in <clock>: -->\n"
+                   "<timer name='hypervclock' present='yes'/>\n");
+  if (has_tok(toks, "panic"))
+    hvx_buf_printf(b, "<!-- in <devices>: -->\n<panic model='hyperv'/>\n");
+  if (b->len && b->s[b->len - 1] == '\n')
+    b->s[--b->len] = '\0';
+}
+
+static void format_hv(struct hvx_buf *b, hvx_enl_set s, uint32_t retries)
 {
   bool first = true;
 
   for (unsigned f = 0; f < HVX_ENL_COUNT; f++) {
     if (!(s & HVX_ENL_BIT(f)))
       continue;
-    sb_printf(b, "%s%s", first ? "" : ",", hvx_enl_table[f].name);
+    hvx_buf_printf(b, "%s%s", first ? "" : ",", hvx_enl_table[f].name);
     if (f == HVX_ENL_SPINLOCKS)
-      sb_printf(b, "=%u", retries);
+      hvx_buf_printf(b, "=%u", retries);
     first = false;
   }
 }
@@ -323,13 +310,15 @@ static void explain(struct hvx_enl_report *r, unsigned vocab, uint64_t toks,
   }
 }
 
-HVX_API int hvx_enl_compat(const struct hvx_enl_config *source,
-                           unsigned target_vocab, struct hvx_enl_report *out)
+int hvx_enl_compat_tokens(const struct hvx_enl_config *source,
+                          unsigned target_vocab, struct hvx_enl_report *out,
+                          uint64_t *tokens)
 {
-  struct sbuf b;
+  struct hvx_buf b = HVX_BUF_INIT;
   uint64_t toks = 0;
   uint32_t groups = 0;
   hvx_enl_set want;
+  char *text;
 
   if (!source || !out)
     return hvx_set_error(EINVAL, "hvx_enl_compat: NULL argument");
@@ -341,11 +330,6 @@ HVX_API int hvx_enl_compat(const struct hvx_enl_config *source,
   memset(out, 0, sizeof *out);
   out->target_vocab = target_vocab;
   out->source = *source;
-  b.p = out->config;
-  b.size = sizeof out->config;
-  b.len = 0;
-  b.overflow = false;
-  out->config[0] = '\0';
   want = source->set & hvx_vocab_expressible(target_vocab);
 
   switch (target_vocab) {
@@ -364,7 +348,7 @@ HVX_API int hvx_enl_compat(const struct hvx_enl_config *source,
     format_xl(&b, groups);
     break;
   default:
-    toks = choose_tokens(target_vocab, want);
+    toks = hvx_enl_choose_tokens(target_vocab, want);
     out->target.set = hvx_tokens_provide(target_vocab, toks);
     if (out->target.set & F(SPINLOCKS))
       out->target.spinlock_retries =
@@ -375,10 +359,23 @@ HVX_API int hvx_enl_compat(const struct hvx_enl_config *source,
       format_libvirt(&b, toks, out->target.spinlock_retries);
     break;
   }
-  if (b.overflow)
+  if (!(text = hvx_buf_finish(&b)))
+    return -1;
+  if (strlen(text) >= sizeof out->config) {
+    free(text);
     return hvx_set_error(EFBIG, "enlightenments: configuration longer than "
                          "%d bytes", HVX_ENL_CONFIG_MAX);
+  }
+  memcpy(out->config, text, strlen(text) + 1);
+  free(text);
   explain(out, target_vocab, toks, groups);
+  if (tokens)
+    *tokens = toks;
   return 0;
 }
 
+HVX_API int hvx_enl_compat(const struct hvx_enl_config *source,
+                           unsigned target_vocab, struct hvx_enl_report *out)
+{
+  return hvx_enl_compat_tokens(source, target_vocab, out, NULL);
+}

@@ -109,50 +109,55 @@ static int parse_hv(const char *text, struct hvx_enl_config *out)
 
 /* ---- parsing: xl ----------------------------------------------------- */
 
-/* xl_parse.c and libxl_x86.c, applied to the items of the list. */
-static int xl_apply(const struct words *w, bool defaults,
-                    struct hvx_enl_config *out)
+/* xl_parse.c: one item of the viridian list. */
+int hvx_xl_viridian_item(struct hvx_xl_viridian *v, const char *item)
 {
-  uint32_t enable = 0, disable = 0, groups;
+  bool neg = false;
+  int g;
 
-  for (unsigned i = 0; i < w->n; i++) {
-    const char *item = w->v[i];
-    bool neg = false;
-    int g;
-
-    if (strcmp(item, "all") == 0) {
-      enable |= HVX_XL_ALL_GROUPS;   /* disable is left as it is */
-      continue;
-    }
-    if (strcmp(item, "defaults") == 0) {
-      defaults = true;
-      continue;
-    }
-    if (*item == '!') {
-      neg = true;
-      item++;
-    }
-    g = hvx_xl_group_by_name(item, strlen(item));
-    if (g < 0)
-      return hvx_set_error(EINVAL, "xl: unknown viridian enlightenment '%s'",
-                           item);
-    if (neg) {
-      disable |= 1u << g;
-      enable &= ~(1u << g);
-    } else {
-      enable |= 1u << g;
-      disable &= ~(1u << g);
-    }
+  if (strcmp(item, "all") == 0) {
+    v->enable |= HVX_XL_ALL_GROUPS;   /* disable is left as it is */
+    return 0;
   }
-  if (enable & disable) {
+  if (strcmp(item, "defaults") == 0) {
+    v->defaults = true;
+    return 0;
+  }
+  if (*item == '!') {
+    neg = true;
+    item++;
+  }
+  g = hvx_xl_group_by_name(item, strlen(item));
+  if (g < 0)
+    return hvx_set_error(EINVAL, "xl: unknown viridian enlightenment '%.64s'",
+                         item);
+  if (neg) {
+    v->disable |= 1u << g;
+    v->enable &= ~(1u << g);
+  } else {
+    v->enable |= 1u << g;
+    v->disable &= ~(1u << g);
+  }
+  return 0;
+}
+
+/* libxl_x86.c hvm_set_viridian_features(): the groups and what they
+ * give, with libxl's checks. */
+int hvx_xl_viridian_config(const struct hvx_xl_viridian *v,
+                           struct hvx_enl_config *out)
+{
+  uint32_t groups;
+
+  memset(out, 0, sizeof *out);
+  if (v->enable & v->disable) {
     unsigned g = 0;
-    while (!((enable & disable) & (1u << g)))
+    while (!((v->enable & v->disable) & (1u << g)))
       g++;
     return hvx_set_error(EINVAL, "xl: viridian group '%s' both enabled and "
                          "disabled", hvx_xl_group_name(g));
   }
-  groups = (defaults ? HVX_XL_DEFAULT_GROUPS : 0) | enable;
-  groups &= ~disable;
+  groups = (v->defaults ? HVX_XL_DEFAULT_GROUPS : 0) | v->enable;
+  groups &= ~v->disable;
   if (groups && !(groups & (1u << HVX_XL_BASE)))
     return hvx_set_error(EINVAL, "xl: viridian base group not enabled (it "
                          "is a prerequisite of all others)");
@@ -162,6 +167,18 @@ static int xl_apply(const struct words *w, bool defaults,
   if (out->set & F(SPINLOCKS))
     out->spinlock_retries = HVX_XEN_SPINLOCK_RETRIES;
   return 0;
+}
+
+/* xl_parse.c and libxl_x86.c, applied to the items of the list. */
+static int xl_apply(const struct words *w, bool defaults,
+                    struct hvx_enl_config *out)
+{
+  struct hvx_xl_viridian v = { defaults, 0, 0 };
+
+  for (unsigned i = 0; i < w->n; i++)
+    if (hvx_xl_viridian_item(&v, w->v[i]) < 0)
+      return -1;
+  return hvx_xl_viridian_config(&v, out);
 }
 
 static int parse_xl(const char *text, struct hvx_enl_config *out)

@@ -30,6 +30,12 @@ static const char *const libvirt_tokens[] = {
   "emsr_bitmap", "xmm_input", "hypervclock", "panic",
 };
 
+/* The libvirt names libvirt 10.0 added (formatdomain: "Since 10.0.0");
+ * older libvirt, such as Debian 12's 9.0, refuses a domain using them. */
+static const char *const libvirt_10_tokens[] = {
+  "tlbflush/direct", "tlbflush/extended", "emsr_bitmap", "xmm_input",
+};
+
 const char *const *hvx_vocab_tokens(unsigned vocab, size_t *n)
 {
   switch (vocab) {
@@ -114,6 +120,33 @@ hvx_enl_set hvx_vocab_expressible(unsigned vocab)
   for (unsigned f = 0; f < HVX_ENL_COUNT; f++)
     if (hvx_enl_row_field(f, vocab))
       s |= HVX_ENL_BIT(f);
+  return s;
+}
+
+static bool libvirt_10_only(const char *tok, size_t len)
+{
+  for (size_t i = 0; i < N(libvirt_10_tokens); i++)
+    if (strlen(libvirt_10_tokens[i]) == len &&
+        memcmp(libvirt_10_tokens[i], tok, len) == 0)
+      return true;
+  return false;
+}
+
+hvx_enl_set hvx_libvirt9_expressible(void)
+{
+  hvx_enl_set s = 0;
+
+  for (unsigned f = 0; f < HVX_ENL_COUNT; f++) {
+    const char *alts = hvx_enl_row_field(f, HVX_VOCAB_LIBVIRT);
+    while (alts && *alts) {
+      size_t n = strcspn(alts, "|");
+      if (!libvirt_10_only(alts, n)) {
+        s |= HVX_ENL_BIT(f);
+        break;
+      }
+      alts = alts[n] ? alts + n + 1 : NULL;
+    }
+  }
   return s;
 }
 

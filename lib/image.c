@@ -86,6 +86,7 @@ struct hvx_image *hvx_open_internal(const char *path, const char *format,
   img->drv = format ? named_driver(format) : probe(&img->file, path);
   if (!img->drv)
     goto fail;
+  img->thread_safe = img->drv->thread_safe;
   if (img->drv->open(img) < 0) {
     img->drv = NULL; /* open cleaned up after itself */
     goto fail;
@@ -143,6 +144,7 @@ HVX_API hvx_image *hvx_create(const char *path, const char *format,
     hvx_set_error(EBUSY, "%s: image is in use by another process", path);
     goto fail_unlink;
   }
+  img->thread_safe = drv->thread_safe;
   if (drv->create(img, size, &opts) < 0)
     goto fail_unlink;
   img->drv = drv;

@@ -28,6 +28,8 @@ void hvx_prefix_error(const char *fmt, ...) HVX_PRINTF(1, 2);
 struct hvx_file {
   int fd;
   bool writable;
+  bool nosync; /* hvx_file_sync does nothing (a conversion asked for
+                  no sync: the caller syncs, or does not need to) */
   char *path;
 };
 
@@ -113,6 +115,27 @@ struct hvx_driver {
   /* Write a whole, aligned compressed unit (qcow2 -c); NULL if none. */
   int (*pwrite_compressed)(struct hvx_image *img, const void *buf,
                            size_t count, uint64_t offset);
+  /* Compression split in two so the conversion engine can compress on
+   * many threads and store in order (all three NULL if not supported; a
+   * driver with them keeps pwrite_compressed for other callers).
+   * compress_unit compresses one unit -- a whole cluster of
+   * write_granularity bytes, or the short last one at the end of the
+   * disk, which the driver pads as the format wants -- from IN into OUT,
+   * which holds OUTCAP >= LEN bytes.  It returns the compressed length,
+   * 0 if the unit is not worth compressing (the engine then writes it
+   * with pwrite), or -1 on error.  It must be pure: it may read IMG's
+   * constant parameters but change no state, for it runs on several
+   * threads at once, concurrently with other calls on IMG.  *CTX is the
+   * calling thread's own scratch (NULL at first; the driver may allocate
+   * it, e.g. a zlib stream, and keep it there); compress_end frees it.
+   * store_compressed stores DATA[0..LEN) from compress_unit as the
+   * compressed unit of UNIT_LEN bytes at virtual OFFSET (aligned).
+   * Called from one thread at a time, like pwrite. */
+  long (*compress_unit)(struct hvx_image *img, void **ctx, const void *in,
+                        size_t len, void *out, size_t outcap);
+  void (*compress_end)(void *ctx);
+  int (*store_compressed)(struct hvx_image *img, uint64_t offset,
+                          size_t unit_len, const void *data, size_t len);
   int (*flush)(struct hvx_image *img);
   /* Report problems through hvx_report_problem; return their count. */
   int (*check)(struct hvx_image *img, hvx_problem_fn fn, void *opaque);
@@ -124,6 +147,14 @@ struct hvx_driver {
   /* Largest granularity the engine should write in (cluster/block
    * size) and the unit compressed writes need; 0 = any. */
   uint32_t (*write_granularity)(struct hvx_image *img);
+
+  /* true: pread, pwrite and block_status may run on several threads at
+   * once, and the file's bytes do not depend on the order of writes
+   * (positional I/O only, no allocation: raw).  The conversion engine
+   * then reads and writes such an image from all its workers; any other
+   * image it uses from one thread at a time, writing in disk order.
+   * This is the default for each image (hvx_image.thread_safe). */
+  bool thread_safe;
 };
 
 struct hvx_image {
@@ -136,6 +167,9 @@ struct hvx_image {
   struct hvx_image *backing;
   struct hvx_image *child; /* the image this one is backing for, or NULL */
   int depth;            /* 0 for the top image, +1 per backing level */
+  bool thread_safe;     /* as hvx_driver.thread_safe, for this image: set
+                           from the driver before open/create, which may
+                           change it (e.g. true for a fixed VHD) */
 };
 
 /* Open PATH as hvx_open does; CHILD is the image it backs (or NULL). */

@@ -20,6 +20,7 @@ int hvx_file_open(struct hvx_file *f, const char *path, bool write,
   if (f->fd < 0)
     return hvx_set_error(errno, "%s: %s", path, strerror(errno));
   f->writable = write;
+  f->nosync = false;
   f->path = hvx_strdup(path);
   if (!f->path) {
     close(f->fd);
@@ -166,6 +167,8 @@ int hvx_file_punch(struct hvx_file *f, uint64_t offset, uint64_t length)
 
 int hvx_file_sync(struct hvx_file *f)
 {
+  if (f->nosync)
+    return 0;
   if (fdatasync(f->fd) < 0 && errno != EINVAL)
     return hvx_set_error(errno, "%s: sync: %s", f->path, strerror(errno));
   return 0;

@@ -93,6 +93,17 @@ void hvx_buf_json_string(struct hvx_buf *b, const char *s)
   hvx_buf_add(b, "\"");
 }
 
+void hvx_buf_shell_quote(struct hvx_buf *b, const char *s)
+{
+  hvx_buf_add(b, "'");
+  for (const char *q; (q = strchr(s, '\'')) != NULL; s = q + 1) {
+    hvx_buf_addn(b, s, (size_t)(q - s));
+    hvx_buf_add(b, "'\\''");
+  }
+  hvx_buf_add(b, s);
+  hvx_buf_add(b, "'");
+}
+
 char *hvx_buf_finish(struct hvx_buf *b)
 {
   char *s;

@@ -20,6 +20,9 @@ void hvx_buf_printf(struct hvx_buf *b, const char *fmt, ...)
   __attribute__((format(printf, 2, 3)));
 /* S as a JSON string literal with its quotes; NULL as null. */
 void hvx_buf_json_string(struct hvx_buf *b, const char *s);
+/* S as one word for a POSIX shell: in single quotes, each ' written as
+ * '\'' (nothing inside single quotes is special to the shell). */
+void hvx_buf_shell_quote(struct hvx_buf *b, const char *s);
 /* The string, owned by the caller; NULL with ENOMEM if anything failed.
  * B is reset either way. */
 char *hvx_buf_finish(struct hvx_buf *b);

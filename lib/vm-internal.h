@@ -53,7 +53,9 @@ struct hvx_vm {
   char *kernel, *ramdisk, *cmdline, *bootloader, *bootloader_args;
   char *boot_order;
   int actions[HVX_VM_N_EVENTS];
-  uint64_t enlightenments;
+  hvx_enl_set hv_features;      /* the enlightenment map's features */
+  uint32_t hv_spinlock_retries; /* with HVX_ENL_SPINLOCKS; 0: default */
+  bool xen_platform;            /* the Xen platform PCI device */
   struct hvx_extras extras;
 
   struct hvx_vm_disk *disks;
@@ -76,5 +78,21 @@ int hvx_vm_check_string(const char *s, size_t max, const char *field);
 
 /* The extras list of an object, or NULL with EINVAL. */
 struct hvx_extras *hvx_vm_extras(hvx_vm *vm, int object, size_t index);
+
+/* ---- enlightenments (lib/vm-enl.c) ---------------------------------- */
+
+/* Report, as items of R, what a guest offered the Hyper-V features SRC
+ * loses and gains on TARGET (a name for messages: "Xen", "Hyper-V",
+ * "KVM"), which offers TGT: one LOSS item per feature lost, whose reason
+ * is the one in ER (a compatibility report for the target, may be NULL)
+ * or else NOTE; one WARNING item listing the features gained, with
+ * GAINED_ADVICE (may be NULL).  Returns 0 or -1 (ENOMEM). */
+int hvx_enl_report_move(hvx_report *r, const char *target, hvx_enl_set src,
+                        hvx_enl_set tgt, const struct hvx_enl_report *er,
+                        const char *note, const char *gained_advice);
+
+/* "a, b and c" for the names of the features in SET, into B. */
+struct hvx_buf;
+void hvx_enl_list_names(struct hvx_buf *b, hvx_enl_set set);
 
 #endif /* HVX_VM_INTERNAL_H */

@@ -78,6 +78,7 @@ HVX_API char *hvx_vm_to_json(const hvx_vm *vm)
   struct hvx_buf b = HVX_BUF_INIT;
   const char *in = "  ";
   bool first;
+  uint64_t enl;
 
   if (!vm) {
     hvx_set_error(EINVAL, "vm: NULL guest");
@@ -129,15 +130,35 @@ HVX_API char *hvx_vm_to_json(const hvx_vm *vm)
   key(&b, in, "enlightenments");
   hvx_buf_add(&b, "[");
   first = true;
+  /* The older viridian-group view, kept for existing readers. */
+  enl = hvx_vm_enlightenments(vm);
   for (int bit = 0; bit < 64; bit++) {
     uint64_t m = UINT64_C(1) << bit;
-    if (!(vm->enlightenments & m))
+    if (!(enl & m))
       continue;
     hvx_buf_add(&b, first ? "" : ", ");
     hvx_buf_json_string(&b, hvx_enlightenment_name(m));
     first = false;
   }
   hvx_buf_add(&b, "]");
+  key(&b, in, "hv_features");
+  hvx_buf_add(&b, "[");
+  first = true;
+  for (unsigned f = 0; f < HVX_ENL_COUNT; f++) {
+    if (!(vm->hv_features & HVX_ENL_BIT(f)))
+      continue;
+    hvx_buf_add(&b, first ? "" : ", ");
+    hvx_buf_json_string(&b, hvx_enl_info(f)->name);
+    first = false;
+  }
+  hvx_buf_add(&b, "]");
+  key(&b, in, "hv_spinlock_retries");
+  if (vm->hv_spinlock_retries)
+    hvx_buf_printf(&b, "%" PRIu32, vm->hv_spinlock_retries);
+  else
+    hvx_buf_add(&b, "null");
+  key(&b, in, "xen_platform");
+  hvx_buf_add(&b, vm->xen_platform ? "true" : "false");
   key(&b, in, "extras");
   extras(&b, &vm->extras);
   key(&b, in, "disks");

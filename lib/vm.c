@@ -93,26 +93,6 @@ static const char *const bus_names[] = {
 static const char *const disk_formats[] = {
   "raw", "qcow", "qcow2", "vhd", "vhdx", "qed", "vmdk",
 };
-static const struct {
-  uint64_t bit;
-  const char *name;
-} enl_names[] = {
-  { HVX_ENL_HV_BASE, "hv_base" },
-  { HVX_ENL_HV_FREQ, "hv_freq" },
-  { HVX_ENL_HV_TIME_REF_COUNT, "hv_time_ref_count" },
-  { HVX_ENL_HV_REFERENCE_TSC, "hv_reference_tsc" },
-  { HVX_ENL_HV_REMOTE_TLB_FLUSH, "hv_remote_tlb_flush" },
-  { HVX_ENL_HV_APIC_ASSIST, "hv_apic_assist" },
-  { HVX_ENL_HV_CRASH_CTL, "hv_crash_ctl" },
-  { HVX_ENL_HV_STIMER, "hv_stimer" },
-  { HVX_ENL_HV_IPI, "hv_ipi" },
-  { HVX_ENL_HV_EX_PROCESSOR_MASKS, "hv_ex_processor_masks" },
-  { HVX_ENL_HV_NO_VP_LIMIT, "hv_no_vp_limit" },
-  { HVX_ENL_HV_CPU_HOTPLUG, "hv_cpu_hotplug" },
-  { HVX_ENL_HV_SYNIC, "hv_synic" },
-  { HVX_ENL_XEN_PLATFORM, "xen_platform" },
-};
-
 #define N_OF(a) (sizeof(a) / sizeof((a)[0]))
 
 static const char *table_name(const char *const *t, size_t n, int v)
@@ -175,22 +155,6 @@ HVX_API const char *hvx_bus_name(int bus)
 HVX_API int hvx_bus_from_name(const char *name)
 {
   return table_lookup(bus_names, N_OF(bus_names), name, "bus");
-}
-
-HVX_API const char *hvx_enlightenment_name(uint64_t bit)
-{
-  for (size_t i = 0; i < N_OF(enl_names); i++)
-    if (enl_names[i].bit == bit)
-      return enl_names[i].name;
-  return NULL;
-}
-
-HVX_API uint64_t hvx_enlightenment_from_name(const char *name)
-{
-  for (size_t i = 0; name && i < N_OF(enl_names); i++)
-    if (strcmp(enl_names[i].name, name) == 0)
-      return enl_names[i].bit;
-  return 0;
 }
 
 /* ---- extras --------------------------------------------------------- */
@@ -668,20 +632,6 @@ HVX_API int hvx_vm_action(const hvx_vm *vm, int event)
   if (!hvx_event_name(event))
     return hvx_set_error(EINVAL, "vm: unknown event %d", event);
   return vm->actions[event];
-}
-
-HVX_API int hvx_vm_set_enlightenments(hvx_vm *vm, uint64_t mask)
-{
-  if (mask & ~HVX_ENL_ALL)
-    return hvx_set_error(EINVAL, "vm: unknown enlightenment bits 0x%" PRIx64,
-                         mask & ~HVX_ENL_ALL);
-  vm->enlightenments = mask;
-  return 0;
-}
-
-HVX_API uint64_t hvx_vm_enlightenments(const hvx_vm *vm)
-{
-  return vm->enlightenments;
 }
 
 /* ---- disks ---------------------------------------------------------- */

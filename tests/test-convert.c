@@ -28,18 +28,6 @@ static const char *make_source(void)
   return p;
 }
 
-static void assert_same(const char *a, const char *b)
-{
-  hvx_image *ia = hvx_open(a, NULL, 0), *ib = hvx_open(b, NULL, 0);
-  uint64_t where = 0;
-
-  assert_non_null(ia);
-  assert_non_null(ib);
-  assert_int_equal(hvx_compare(ia, ib, &where), 0);
-  hvx_close(ia);
-  hvx_close(ib);
-}
-
 static void test_convert_raw_raw(void **state)
 {
   const char *src = make_source(), *dst = test_path("out1.raw");
@@ -47,7 +35,7 @@ static void test_convert_raw_raw(void **state)
   (void)state;
 
   assert_int_equal(hvx_convert(src, dst, NULL), 0);
-  assert_same(src, dst);
+  assert_same_image(src, dst);
   /* The zero run and the holes stay holes. */
   assert_int_equal(stat(dst, &st), 0);
   assert_true((uint64_t)st.st_blocks * 512 < (2u << 20));
@@ -79,7 +67,7 @@ static void test_overwrite(void **state)
   fclose(f);
   assert_int_equal(hvx_convert_set_overwrite(o, 1), 0);
   assert_int_equal(hvx_convert(src, dst, o), 0);
-  assert_same(src, dst);
+  assert_same_image(src, dst);
   hvx_convert_options_free(o);
 }
 
@@ -139,7 +127,7 @@ static void test_no_zero_detection_still_identical(void **state)
 
   hvx_convert_set_detect_zeroes(o, 0);
   assert_int_equal(hvx_convert(src, dst, o), 0);
-  assert_same(src, dst);
+  assert_same_image(src, dst);
   hvx_convert_options_free(o);
 }
 

@@ -154,6 +154,7 @@ static void test_model_round_trip(void **state)
   size_t len;
   char *xml;
   int i;
+  uint32_t retries;
 
   assert_int_equal(hvx_vm_set_name(vm, "<round & 'trip'>"), 0);
   assert_int_equal(hvx_vm_set_uuid(vm, "11111111-2222-4333-8444-555555555555"),
@@ -164,8 +165,10 @@ static void test_model_round_trip(void **state)
   assert_int_equal(hvx_vm_set_memory(vm, 1536ull << 20), 0);
   assert_int_equal(hvx_vm_set_max_memory(vm, 4096ull << 20), 0);
   assert_int_equal(hvx_vm_set_boot_order(vm, "ncda"), 0);
-  assert_int_equal(hvx_vm_set_enlightenments(vm, HVX_ENL_ALL &
-                                             ~HVX_ENL_XEN_PLATFORM), 0);
+  /* What a guest read from Hyper-V is offered: the host's interfaces. */
+  assert_int_equal(hvx_vm_set_hv_features(vm, hvx_hyperv_features(&retries)),
+                   0);
+  assert_int_equal(hvx_vm_set_hv_spinlock_retries(vm, retries), 0);
   assert_int_equal(hvx_vm_set_extra(vm, HVX_OBJECT_GUEST, 0, "hyperv.version",
                                     "1024"), 0);
   assert_int_equal(hvx_vm_set_extra(vm, HVX_OBJECT_GUEST, 0,

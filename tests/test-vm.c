@@ -260,6 +260,78 @@ static void test_json(void **state)
   hvx_vm_free(vm);
 }
 
+#define FEAT(x) HVX_ENL_BIT(HVX_ENL_##x)
+
+/* The model keeps the enlightenment map's features; the older viridian-
+ * group bits are a view of them through the map. */
+static void test_hv_features(void **state)
+{
+  hvx_vm *vm = new_vm(), *copy;
+  char *j;
+
+  (void)state;
+  assert_int_equal(hvx_vm_hv_features(vm), 0);
+  assert_int_equal(hvx_vm_xen_platform(vm), 0);
+  assert_int_equal(hvx_vm_enlightenments(vm), 0);
+  assert_int_equal(hvx_vm_set_hv_features(vm, HVX_ENL_BIT(HVX_ENL_COUNT)),
+                   -1);
+  assert_hvx_error(EINVAL, "unknown Hyper-V feature bits");
+  assert_int_equal(hvx_vm_set_hv_features(vm, FEAT(HYPERCALL) | FEAT(VPINDEX)
+                                          | FEAT(VP_RUNTIME)), 0);
+  assert_int_equal(hvx_vm_set_hv_spinlock_retries(vm, 8191), 0);
+  assert_int_equal(hvx_vm_set_xen_platform(vm, 7), 0);
+  assert_int_equal(hvx_vm_xen_platform(vm), 1);
+  copy = hvx_vm_dup(vm);
+  assert_int_equal(hvx_vm_hv_features(copy), FEAT(HYPERCALL) | FEAT(VPINDEX)
+                   | FEAT(VP_RUNTIME));
+  assert_int_equal(hvx_vm_hv_spinlock_retries(copy), 8191);
+  assert_int_equal(hvx_vm_xen_platform(copy), 1);
+  j = hvx_vm_to_json(copy);
+  assert_non_null(strstr(j, "\"hv_features\": [\"hypercall\", \"vpindex\", "
+                         "\"vp-runtime\"]"));
+  assert_non_null(strstr(j, "\"hv_spinlock_retries\": 8191"));
+  assert_non_null(strstr(j, "\"xen_platform\": true"));
+  /* VP run time has no Xen group: the older view shows base only */
+  assert_non_null(strstr(j, "\"enlightenments\": [\"hv_base\", "
+                         "\"xen_platform\"]"));
+  free(j);
+  hvx_vm_free(copy);
+
+  /* Older bits: a group means what libxl makes of it (stimer brings the
+   * reference counter and SynIC, any group brings base)... */
+  assert_int_equal(hvx_vm_set_enlightenments(vm, HVX_ENL_HV_STIMER), 0);
+  assert_int_equal(hvx_vm_xen_platform(vm), 0);
+  assert_true(hvx_vm_hv_features(vm) & FEAT(STIMER));
+  assert_true(hvx_vm_hv_features(vm) & FEAT(SYNIC));
+  assert_true(hvx_vm_hv_features(vm) & FEAT(HYPERCALL));
+  assert_false(hvx_vm_hv_features(vm) & FEAT(FREQUENCIES));
+  /* ... and reads back as the groups the xl writer writes for them */
+  assert_int_equal(hvx_vm_enlightenments(vm),
+                   HVX_ENL_HV_BASE | HVX_ENL_HV_TIME_REF_COUNT |
+                   HVX_ENL_HV_SYNIC | HVX_ENL_HV_STIMER);
+  assert_int_equal(hvx_vm_set_enlightenments(vm, HVX_ENL_HV_FREQ |
+                                             HVX_ENL_XEN_PLATFORM), 0);
+  assert_int_equal(hvx_vm_enlightenments(vm), HVX_ENL_HV_BASE |
+                   HVX_ENL_HV_FREQ | HVX_ENL_XEN_PLATFORM);
+  assert_int_equal(hvx_vm_set_enlightenments(vm, 0), 0);
+  assert_int_equal(hvx_vm_hv_features(vm), 0);
+
+  /* Every mask of groups: its canonical form gives the same features
+   * and is its own canonical form. */
+  for (uint64_t m = 0; m < (UINT64_C(1) << 13); m++) {
+    uint64_t canon;
+    hvx_enl_set f;
+    assert_int_equal(hvx_vm_set_enlightenments(vm, m), 0);
+    f = hvx_vm_hv_features(vm);
+    canon = hvx_vm_enlightenments(vm);
+    assert_int_equal(canon & m, m);  /* nothing asked for is dropped */
+    assert_int_equal(hvx_vm_set_enlightenments(vm, canon), 0);
+    assert_int_equal(hvx_vm_hv_features(vm), f);
+    assert_int_equal(hvx_vm_enlightenments(vm), canon);
+  }
+  hvx_vm_free(vm);
+}
+
 static void test_report(void **state)
 {
   hvx_report *r = hvx_report_new();
@@ -306,6 +378,7 @@ int main(void)
     cmocka_unit_test(test_validate_guest),
     cmocka_unit_test(test_json),
     cmocka_unit_test(test_report),
+    cmocka_unit_test(test_hv_features),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

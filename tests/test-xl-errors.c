@@ -98,6 +98,13 @@ static void test_values(void **state)
       "'warp'");
   bad("name = \"g\"\ntype = \"hvm\"\nviridian = 7\n", EBADMSG,
       "viridian: 7 is out of range");
+  /* what libxl refuses when it builds the domain (libxl_x86.c) */
+  bad("name = \"g\"\ntype = \"hvm\"\nviridian = [ \"freq\" ]\n", EBADMSG,
+      "guest.cfg:3:1: viridian: viridian base group not enabled");
+  bad("name = \"g\"\ntype = \"hvm\"\nviridian = [ \"!freq\", \"all\" ]\n",
+      EBADMSG, "viridian: viridian group 'freq' both enabled and disabled");
+  bad("name = \"g\"\ntype = \"hvm\"\nviridian = [ \"base\", \"!!base\" ]\n",
+      EBADMSG, "viridian[1]: unknown viridian enlightenment '!base'");
   bad("name = \"g\"\ntype = \"hvm\"\nboot = \"cz\"\n", EBADMSG,
       "boot: boot order 'cz'");
   bad("name = \"g\"\ntype = \"hvm\"\nserial = [ \"pty\", [ \"x\" ] ]\n",

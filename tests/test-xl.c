@@ -244,13 +244,18 @@ static void test_full_facts(void **state)
 
   assert_non_null(vm);
   assert_int_equal(hvx_vm_firmware(vm), HVX_FIRMWARE_UEFI);
-  /* defaults (base freq time_ref_count apic_assist crash_ctl) + stimer +
-   * synic - crash_ctl, and the Xen platform device */
+  /* defaults (base freq time_ref_count apic_assist crash_ctl no_vp_limit
+   * cpu_hotplug, libxl_x86.c hvm_set_viridian_features) + stimer + synic
+   * - crash_ctl, and the Xen platform device */
   assert_int_equal(hvx_vm_enlightenments(vm),
                    HVX_ENL_HV_BASE | HVX_ENL_HV_FREQ |
                    HVX_ENL_HV_TIME_REF_COUNT | HVX_ENL_HV_APIC_ASSIST |
                    HVX_ENL_HV_STIMER | HVX_ENL_HV_SYNIC |
+                   HVX_ENL_HV_NO_VP_LIMIT | HVX_ENL_HV_CPU_HOTPLUG |
                    HVX_ENL_XEN_PLATFORM);
+  assert_true(hvx_vm_xen_platform(vm));
+  assert_true(hvx_vm_hv_features(vm) & HVX_ENL_BIT(HVX_ENL_STIMER));
+  assert_false(hvx_vm_hv_features(vm) & HVX_ENL_BIT(HVX_ENL_CRASH));
   assert_int_equal(hvx_vm_max_vcpus(vm), 4);
   assert_int_equal(hvx_vm_max_memory(vm), 4096ull << 20);
   assert_int_equal(hvx_vm_action(vm, HVX_EVENT_WATCHDOG),

@@ -51,6 +51,28 @@ static inline const char *test_path(const char *name)
       fail_msg("error message '%s' lacks '%s'", hvx_error(), (needle)); \
   } while (0)
 
+/* The report R has an item of severity SEV (-1: any) whose subject
+ * contains SUBJ and whose message or advice contains NEEDLE. */
+static inline bool has_item(const hvx_report *r, int sev, const char *subj,
+                            const char *needle)
+{
+  for (size_t i = 0; i < hvx_report_count(r); i++)
+    if ((sev < 0 || hvx_report_severity(r, i) == sev) &&
+        strstr(hvx_report_subject(r, i), subj) &&
+        (strstr(hvx_report_message(r, i), needle) ||
+         strstr(hvx_report_advice(r, i), needle)))
+      return true;
+  return false;
+}
+
+#define assert_item(r, sev, subj, needle)                                   \
+  do {                                                                      \
+    if (!has_item((r), (sev), (subj), (needle))) {                          \
+      char *j_ = hvx_report_to_json(r);                                     \
+      fail_msg("no report item %s/%s in %s", (subj), (needle), j_);         \
+    }                                                                       \
+  } while (0)
+
 /* Fill BUF with a deterministic pattern that depends on OFFSET. */
 static inline void fill_pattern(uint8_t *buf, size_t n, uint64_t offset)
 {
@@ -58,6 +80,23 @@ static inline void fill_pattern(uint8_t *buf, size_t n, uint64_t offset)
     uint64_t x = (offset + i) * 0x9E3779B97F4A7C15ull;
     buf[i] = (uint8_t)(x >> 56) | 1;
   }
+}
+
+/* Assert that images A and B (formats probed) have the same size and
+ * virtual content. */
+static inline void assert_same_image(const char *a, const char *b)
+{
+  hvx_image *ia = hvx_open(a, NULL, 0), *ib = hvx_open(b, NULL, 0);
+  uint64_t where = 0;
+
+  if (!ia || !ib)
+    fail_msg("cannot open %s or %s: %s", a, b, hvx_error());
+  assert_int_equal(hvx_image_size(ia), hvx_image_size(ib));
+  if (hvx_compare(ia, ib, &where) != 0)
+    fail_msg("%s and %s differ at offset %llu", a, b,
+             (unsigned long long)where);
+  hvx_close(ia);
+  hvx_close(ib);
 }
 
 #endif /* HVX_TESTUTIL_H */

@@ -83,6 +83,15 @@ int hvx_vmbus_class_from_guid(const char *guid);
  * "other" (absent: unknown, both are mentioned). */
 #define HVX_EXTRA_OS "hvx.os"
 
+/* hvx_hyperv_features: the Hyper-V features (hvx/enlightenment.h) a
+ * Hyper-V host (Windows Server 2016 and later) offers every guest, as
+ * the enlightenment map reads them from the host's CPUID leaves
+ * 0x40000003-5; nested-virtualization features are not included.  The
+ * spin-lock retry count it recommends goes to *SPINLOCK_RETRIES (may be
+ * NULL).  Translators give these to a guest laid out for Hyper-V and
+ * take them as what a guest read from Hyper-V had. */
+hvx_enl_set hvx_hyperv_features(uint32_t *spinlock_retries);
+
 /* hvx_hyperv_translate: a copy of SRC laid out for Hyper-V, in *OUT
  * (free it with hvx_vm_free).  GENERATION is 1, 2, or 0 to choose: 2
  * for a UEFI guest, 1 otherwise (BIOS, or a Xen PV/PVH guest, which

@@ -31,6 +31,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include <hvx/enlightenment.h>
+
 #ifdef __cplusplus
 extern "C" {
 #endif
@@ -162,9 +164,35 @@ const char *hvx_event_name(int event);
 const char *hvx_action_name(int action);
 int hvx_action_from_name(const char *name);
 
-/* Hyper-V interfaces offered to the guest (what Xen calls viridian
- * groups), and Xen's own (the Xen platform PCI device that PV-on-HVM
- * drivers use).  A bit mask of HVX_ENL_*. */
+/* Hypervisor interfaces offered to the guest.
+ *
+ * The Hyper-V features ("enlightenments") the guest is offered, as a set
+ * of the enlightenment map's features (enum hvx_enl, hvx/enlightenment.h:
+ * HVX_ENL_BIT(HVX_ENL_STIMER) | ...), the spin-lock retry count that
+ * goes with HVX_ENL_SPINLOCKS (0: unspecified, the target's default),
+ * and whether the Xen platform PCI device (which Xen's PV drivers use in
+ * an HVM guest) is present.  Readers fill them from what their format
+ * says (xl's viridian groups, a Hyper-V host's interfaces); writers and
+ * translators turn them into the target's closest configuration with
+ * the map and report what is lost or gained.  Set (EINVAL for bits past
+ * HVX_ENL_COUNT) and get: */
+int hvx_vm_set_hv_features(hvx_vm *vm, hvx_enl_set features);
+hvx_enl_set hvx_vm_hv_features(const hvx_vm *vm);
+int hvx_vm_set_hv_spinlock_retries(hvx_vm *vm, uint32_t retries);
+uint32_t hvx_vm_hv_spinlock_retries(const hvx_vm *vm);
+/* The Xen platform device on (1) or off (0); the xl writer turns off
+ * into xen_platform_pci = 0 for an HVM guest. */
+int hvx_vm_set_xen_platform(hvx_vm *vm, int on);
+int hvx_vm_xen_platform(const hvx_vm *vm);
+
+/* The same as a mask of the older HVX_ENL_HV_* bits, one per Xen
+ * viridian group (xl.cfg `viridian = [ ... ]`), plus HVX_ENL_XEN_PLATFORM.
+ * Kept for existing callers; the feature set above is the model's field.
+ * hvx_vm_set_enlightenments sets the features the groups give under
+ * libxl's rules (any group brings "base"; EINVAL for unknown bits) and
+ * the platform device; hvx_vm_enlightenments returns the groups of the
+ * closest xl configuration of the features (what the xl writer writes),
+ * so a mask with redundant groups comes back in that canonical form. */
 #define HVX_ENL_HV_BASE            (UINT64_C(1) << 0)  /* hypercall page,
                                                         guest OS id, APIC
                                                         MSRs, VP index */
@@ -187,9 +215,6 @@ int hvx_action_from_name(const char *name);
 /* All the bits above. */
 #define HVX_ENL_ALL \
   (((UINT64_C(1) << 13) - 1) | HVX_ENL_XEN_PLATFORM)
-/* HVX_ENL_XEN_PLATFORM matters for HVM guests only: the xl writer turns
- * its absence into xen_platform_pci = 0, so set it for a guest that
- * should use Xen's PV drivers.  Set the mask (EINVAL for unknown bits). */
 int hvx_vm_set_enlightenments(hvx_vm *vm, uint64_t mask);
 uint64_t hvx_vm_enlightenments(const hvx_vm *vm);
 /* The name of one HVX_ENL_* bit ("hv_base", "hv_freq", ...,

@@ -361,6 +361,15 @@ static int list_devices(struct reader *rd, const xmlNode *root,
           goto fail;
         }
         free(s);
+        /* A singleton device's instance GUID is its type GUID (see the
+         * second pass); another device with that instance would be
+         * taken for it, and written twice. */
+        if (kind_of_type(d.instance) != DEV_OTHER &&
+            strcmp(d.instance, d.type) != 0) {
+          bad(rd, where ? where : c, EBADMSG, "device instance %s is the "
+              "type GUID of another kind of device", d.instance);
+          goto fail;
+        }
         if (get_string(rd, c, "name", &d.name, NULL) < 0)
           goto fail;
         d.section = section_for(root, d.instance);
@@ -656,7 +665,22 @@ static int read_bios(struct reader *rd, xmlNodePtr sec, int gen)
     order[n++] = letter;
     order[n] = '\0';
   }
-  if (n && hvx_vm_set_boot_order(rd->vm, order) < 0)
+  if (!n)
+    return 0;
+  /* Only Generation 1 boots by this list (Generation 2 from its UEFI
+   * entries), and Hyper-V always lists all four kinds: complete a
+   * partial list in its default order, as the writer does, so the model
+   * says what Hyper-V does and survives a round trip. */
+  if (gen == 2)
+    return hvx_report_addf(rd->r, HVX_SEVERITY_LOSS, "boot order", NULL,
+                           "BIOS boot order '%s' of a Generation 2 guest is "
+                           "not used by Hyper-V and dropped", order);
+  for (const char *p = "dcna"; *p; p++)
+    if (!strchr(order, *p)) {
+      order[n++] = *p;
+      order[n] = '\0';
+    }
+  if (hvx_vm_set_boot_order(rd->vm, order) < 0)
     return bad_value(rd, sec);
   return 0;
 }
@@ -729,12 +753,25 @@ static int read_guest(struct reader *rd, const xmlNode *root, int *gen)
     vm->memory = size << 20;
   if (dynamic && has_limit && limit > size)
     vm->max_memory = limit << 20;
-  /* The minimum defaults to the startup memory. */
+  /* The minimum defaults to the startup memory.  It is kept only where
+   * the model stays dynamic (a maximum above the startup size) and it
+   * lies below the startup size, as Hyper-V requires and the writer
+   * writes it; otherwise it could not survive a round trip, so it is
+   * reported as dropped. */
   if (dynamic && has_res && reservation && reservation != size) {
-    snprintf(num, sizeof num, "%" PRIu64, reservation);
-    if (hvx_vm_set_extra(vm, HVX_OBJECT_GUEST, 0,
-                         "hyperv.memory_minimum_mb", num) < 0)
+    if (vm->max_memory > vm->memory && reservation < size) {
+      snprintf(num, sizeof num, "%" PRIu64, reservation);
+      if (hvx_vm_set_extra(vm, HVX_OBJECT_GUEST, 0,
+                           "hyperv.memory_minimum_mb", num) < 0)
+        return -1;
+    } else if (hvx_report_addf(rd->r, HVX_SEVERITY_LOSS, "memory", NULL,
+                               "dynamic memory minimum %" PRIu64 " MiB is "
+                               "dropped: it needs a maximum above the "
+                               "startup %" PRIu64 " MiB and must lie below "
+                               "it (maximum %" PRIu64 " MiB)", reservation,
+                               size, limit) < 0) {
       return -1;
+    }
   }
   return 0;
 }

@@ -100,13 +100,32 @@ static bool guid_ok(const char *s)
 }
 
 /* Instance GUID from extra KEY of an object, else derived. */
+/* X is the instance GUID the writer gives a singleton device (the
+ * emulated controllers, the BIOS, the integration components). */
+static bool singleton_instance(const char *x)
+{
+  static const char *const fixed[] = {
+    HV_VDEV_IDE, HV_VDEV_FLOPPY, HV_VDEV_SERIAL, HV_VDEV_BIOS,
+  };
+
+  for (size_t i = 0; i < sizeof fixed / sizeof fixed[0]; i++)
+    if (strcasecmp(x, fixed[i]) == 0)
+      return true;
+  for (size_t i = 0; i < sizeof standard / sizeof standard[0]; i++)
+    if (strcasecmp(x, standard[i].type) == 0)
+      return true;
+  return false;
+}
+
 static void instance_guid(const hvx_vm *vm, int object, size_t index,
                           const char *key, const char *what, unsigned idx,
                           char out[37])
 {
   const char *x = hvx_vm_extra(vm, object, index, key);
 
-  if (guid_ok(x)) {
+  /* A kept GUID that a singleton device also uses would list one
+   * instance twice (found by fuzzing): derive one instead. */
+  if (guid_ok(x) && !singleton_instance(x)) {
     for (size_t i = 0; i < 37; i++)
       out[i] = (char)(x[i] >= 'A' && x[i] <= 'F' ? x[i] - 'A' + 'a' : x[i]);
   } else {

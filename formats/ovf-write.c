@@ -74,7 +74,10 @@ static int controller_type(int bus, const char **subtype)
   case HVX_BUS_SCSI: *subtype = "lsilogic"; return RT_SCSI;
   case HVX_BUS_SATA: *subtype = "AHCI"; return RT_OTHER_STORAGE;
   case HVX_BUS_VIRTIO: *subtype = "virtio"; return RT_OTHER_STORAGE;
-  case HVX_BUS_FLOPPY: return 0;
+  /* A drive on no particular bus is written without a Parent, as the
+   * reader takes it: putting it on a "xen" controller could place it on
+   * the slot of a real Xen disk. */
+  case HVX_BUS_FLOPPY: case HVX_BUS_UNSPECIFIED: return 0;
   default: *subtype = "xen"; return RT_OTHER_STORAGE;
   }
 }
@@ -94,6 +97,16 @@ HVX_API char *hvx_vm_to_ovf(const hvx_vm *vm, hvx_report *r)
       hvx_set_error(EINVAL, "ovf: NULL guest");
     return NULL;
   }
+  /* References name files by their base name: a path ending in a
+   * separator would give an empty href, which no reader takes (found by
+   * fuzzing). */
+  for (size_t i = 0; i < vm->n_disks; i++)
+    if (vm->disks[i].path && !*hvx_path_basename(vm->disks[i].path)) {
+      hvx_set_error(EINVAL, "ovf: disk %zu: image path '%s' ends in a "
+                    "separator: no file name to reference", i,
+                    vm->disks[i].path);
+      return NULL;
+    }
   name = vm->name ? vm->name : "hvx-guest";
   memset(ctrl_used, 0, sizeof ctrl_used);
   hvx_buf_add(&b, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"

@@ -7,6 +7,7 @@
  * xl_parse.c's rules here and says so where it differs. */
 #include "config.h"
 
+#include <ctype.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -863,7 +864,12 @@ static int syntax_error(struct reader *r, int e)
       if (t[0] == '\\' && t[1] == 'r') {
         raw[n++] = '\r';
         t++;
-      } else if (t[0] == '\\' && t[1] == 'x' && sscanf(t + 2, "%2x", &v) == 1) {
+      } else if (t[0] == '\\' && t[1] == 'x' &&
+                 isxdigit((unsigned char)t[2]) &&
+                 isxdigit((unsigned char)t[3]) &&
+                 sscanf(t + 2, "%2x", &v) == 1) {
+        /* both digits checked: a "\x" cut short (at the end of a token
+         * that snprintf truncated) must not step over the NUL */
         raw[n++] = (char)v;
         t += 3;
       } else {

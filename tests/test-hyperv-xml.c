@@ -250,6 +250,109 @@ static void test_model_round_trip(void **state)
   "<drive" #n "><pathname type=\"string\">" path "</pathname>" \
   "<type type=\"string\">" type "</type></drive" #n ">"
 
+/* Dynamic memory whose minimum cannot be kept (a maximum not above the
+ * startup size, or a minimum above it): the minimum is reported as
+ * dropped instead of kept in the model where the writer would lose it
+ * silently (found by fuzzing: the round trip changed the model). */
+static void test_dynamic_memory_inconsistent(void **state)
+{
+  static const char *const banks[] = {
+    /* limit below size */
+    "<limit type=\"integer\">1760</limit>"
+    "<reservation type=\"integer\">2048</reservation>",
+    /* minimum above size */
+    "<limit type=\"integer\">8192</limit>"
+    "<reservation type=\"integer\">6000</reservation>",
+  };
+
+  (void)state;
+  for (size_t k = 0; k < 2; k++) {
+    char xml[2048], *out;
+    size_t len;
+    hvx_report *r = hvx_report_new();
+    hvx_vm *vm, *back;
+    snprintf(xml, sizeof xml, WRAP("<properties><global_id type=\"string\">"
+             "0AA394FA-7C4A-4070-BA32-773D43B28A68</global_id></properties>"
+             "<settings><processors><count type=\"integer\">2</count>"
+             "</processors><memory><bank>"
+             "<dynamic_memory_enabled type=\"bool\">True"
+             "</dynamic_memory_enabled>%s<size type=\"integer\">4096</size>"
+             "</bank></memory></settings>"), banks[k]);
+    vm = hvx_vm_from_hyperv_xml(xml, strlen(xml), "t.xml", r);
+    assert_non_null(vm);
+    assert_null(hvx_vm_extra(vm, HVX_OBJECT_GUEST, 0,
+                             "hyperv.memory_minimum_mb"));
+    assert_int_equal(hvx_report_count(r), 1);
+    assert_non_null(strstr(hvx_report_message(r, 0),
+                           "dynamic memory minimum"));
+    assert_int_equal(hvx_vm_to_hyperv_xml(vm, 0, &out, &len, NULL), 0);
+    back = hvx_vm_from_hyperv_xml(out, len, "again.xml", NULL);
+    assert_non_null(back);
+    assert_same_vm(vm, back);
+    free(out);
+    hvx_vm_free(back);
+    hvx_vm_free(vm);
+    hvx_report_free(r);
+  }
+}
+
+/* A partial BIOS boot list is completed in Hyper-V's default order, as
+ * the writer completes it; a Generation 2 guest's BIOS list is dropped
+ * (reported), as the writer drops it (found by fuzzing: round trips
+ * changed the boot order). */
+static void test_boot_order_normalised(void **state)
+{
+#define BOOT_XML(sub) WRAP("<properties><subtype type=\"integer\">" sub \
+  "</subtype></properties><_ac6b8dc1-3257-4a70-b1b2-a9c9215659ad_><boot>" \
+  "<device0 type=\"string\">HardDrive</device0><device1 type=\"string\">" \
+  "Floppy</device1></boot></_ac6b8dc1-3257-4a70-b1b2-a9c9215659ad_>")
+  hvx_report *r = hvx_report_new();
+  hvx_vm *vm = parse(BOOT_XML("0"));
+
+  (void)state;
+  assert_non_null(vm);
+  assert_string_equal(hvx_vm_boot_order(vm), "cadn");
+  hvx_vm_free(vm);
+  vm = hvx_vm_from_hyperv_xml(BOOT_XML("1"), strlen(BOOT_XML("1")), "t.xml",
+                              r);
+  assert_non_null(vm);
+  assert_null(hvx_vm_boot_order(vm));
+  assert_int_equal(hvx_report_count(r), 1);
+  assert_non_null(strstr(hvx_report_message(r, 0), "Generation 2"));
+  hvx_vm_free(vm);
+  hvx_report_free(r);
+#undef BOOT_XML
+}
+
+/* A kept instance GUID that a singleton device uses is not written
+ * twice: the writer derives another (found by fuzzing). */
+static void test_instance_not_duplicated(void **state)
+{
+  hvx_vm *vm = hvx_vm_new(), *back;
+  char *xml;
+  size_t len;
+  int i;
+
+  (void)state;
+  assert_int_equal(hvx_vm_set_name(vm, "g"), 0);
+  assert_int_equal(hvx_vm_set_firmware(vm, HVX_FIRMWARE_BIOS), 0);
+  i = hvx_vm_add_nic(vm);
+  assert_int_equal(hvx_vm_set_extra(vm, HVX_OBJECT_NIC, (size_t)i,
+                                    "hyperv.instance",
+                                    "2a34b1c2-fd73-4043-8a5b-dd2159bc743f"), 0);
+  assert_int_equal(hvx_vm_to_hyperv_xml(vm, 0, &xml, &len, NULL), 0);
+  back = hvx_vm_from_hyperv_xml(xml, len, "x.xml", NULL);
+  if (!back)
+    fail_msg("%s", hvx_error());
+  assert_int_equal(hvx_vm_nic_count(back), 1);
+  assert_string_not_equal(hvx_vm_extra(back, HVX_OBJECT_NIC, 0,
+                                       "hyperv.instance"),
+                          "2a34b1c2-fd73-4043-8a5b-dd2159bc743f");
+  free(xml);
+  hvx_vm_free(back);
+  hvx_vm_free(vm);
+}
+
 static void test_bad_input(void **state)
 {
   static const struct {
@@ -313,6 +416,13 @@ static void test_bad_input(void **state)
       EBADMSG, "multicast" },
     { WRAP("<properties><name type=\"string\"><b>x</b></name></properties>"),
       EBADMSG, "holds elements" },
+    /* a NIC posing as the key-value pair component (found by fuzzing) */
+    { WRAP("<manifest><vdev001><device type=\"string\">"
+           "2fc216b0-d2e2-4967-9b6d-b8a5c9ca2778</device><instance "
+           "type=\"string\">2a34b1c2-fd73-4043-8a5b-dd2159bc743f</instance>"
+           "</vdev001></manifest>"), EBADMSG,
+      "vdev001/instance: device instance 2a34b1c2-fd73-4043-8a5b-dd2159bc743f "
+      "is the type GUID of another kind of device" },
   };
 
   for (size_t k = 0; k < sizeof cases / sizeof cases[0]; k++) {
@@ -395,6 +505,9 @@ int main(void)
     cmocka_unit_test(test_read_gen2),
     cmocka_unit_test(test_sample_round_trip),
     cmocka_unit_test(test_model_round_trip),
+    cmocka_unit_test(test_dynamic_memory_inconsistent),
+    cmocka_unit_test(test_boot_order_normalised),
+    cmocka_unit_test(test_instance_not_duplicated),
     cmocka_unit_test(test_bad_input),
     cmocka_unit_test(test_doctype_refused),
   };

@@ -155,6 +155,62 @@ static void test_bad_ovf(void **state)
   }
 }
 
+/* A drive on no bus (an OVF drive Item without a Parent) next to a Xen
+ * disk at 0:0: written without a Parent too, not onto a "xen"
+ * controller where it would collide with the Xen disk when read back
+ * (found by fuzzing). */
+static void test_drive_without_bus(void **state)
+{
+  hvx_vm *vm = hvx_vm_new(), *back;
+  char *ovf;
+  int i;
+
+  (void)state;
+  assert_int_equal(hvx_vm_set_name(vm, "g"), 0);
+  assert_int_equal(hvx_vm_set_memory(vm, 128ull << 20), 0);
+  i = hvx_vm_add_disk(vm);
+  assert_int_equal(hvx_vm_disk_set_path(vm, (size_t)i, "a.raw"), 0);
+  assert_int_equal(hvx_vm_disk_set_address(vm, (size_t)i, HVX_BUS_XEN, 0, 0,
+                                           0), 0);
+  assert_int_equal(hvx_vm_set_extra(vm, HVX_OBJECT_DISK, (size_t)i,
+                                    "ovf.capacity", "1048576"), 0);
+  i = hvx_vm_add_disk(vm);
+  assert_int_equal(hvx_vm_disk_set_cdrom(vm, (size_t)i, 1), 0);
+  ovf = hvx_vm_to_ovf(vm, NULL);
+  assert_non_null(ovf);
+  back = hvx_vm_from_ovf(ovf, strlen(ovf), "x.ovf", NULL);
+  if (!back)
+    fail_msg("%s\n%s", hvx_error(), ovf);
+  assert_int_equal(hvx_vm_disk_count(back), 2);
+  assert_int_equal(hvx_vm_disk_bus(back, 0), HVX_BUS_XEN);
+  assert_int_equal(hvx_vm_disk_bus(back, 1), HVX_BUS_UNSPECIFIED);
+  assert_int_equal(hvx_vm_disk_cdrom(back, 1), 1);
+  free(ovf);
+  hvx_vm_free(back);
+  hvx_vm_free(vm);
+}
+
+/* An image path with no file name cannot be referenced (found by
+ * fuzzing: the empty href written was refused on reading). */
+static void test_path_without_file_name(void **state)
+{
+  hvx_vm *vm = hvx_vm_new();
+  int i;
+
+  (void)state;
+  assert_int_equal(hvx_vm_set_name(vm, "g"), 0);
+  assert_int_equal(hvx_vm_set_memory(vm, 128ull << 20), 0);
+  i = hvx_vm_add_disk(vm);
+  assert_int_equal(hvx_vm_disk_set_path(vm, (size_t)i, "images/data.vhd/"),
+                   0);
+  assert_int_equal(hvx_vm_disk_set_address(vm, (size_t)i, HVX_BUS_SCSI, 0, 0,
+                                           0), 0);
+  assert_null(hvx_vm_to_ovf(vm, NULL));
+  assert_hvx_error(EINVAL, "ovf: disk 0: image path 'images/data.vhd/' ends "
+                   "in a separator");
+  hvx_vm_free(vm);
+}
+
 static void test_libvirt(void **state)
 {
   hvx_vm *vm = sample("/dev/vg/root");
@@ -189,6 +245,8 @@ int main(void)
   const struct CMUnitTest tests[] = {
     cmocka_unit_test(test_round_trip),
     cmocka_unit_test(test_bad_ovf),
+    cmocka_unit_test(test_drive_without_bus),
+    cmocka_unit_test(test_path_without_file_name),
     cmocka_unit_test(test_libvirt),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);

@@ -37,6 +37,13 @@ static void test_syntax(void **state)
   bad(PV "import os\n", EBADMSG, "guest.cfg:3:8: config parsing error near "
       "`os'");
   bad("name = \"g\"\0kernel = \"/k\"\n", EBADMSG, "");
+  /* a token of control characters long enough that its escaped form is
+   * cut inside a "\x13" (found by fuzzing: read past the token under
+   * ASan); the column is still found */
+  bad(PV "\x13\x13\x13\x13\x13\x13\x13\x13\x13\x13\x13\x13\x13\x13"
+      "\x13\x13\x13\x13\x13\x13\x13\x13\x13\x13\x13\x13\x13\x13\x13"
+      "\x13\x13\x13\x13\x13\x13\x13\x13\x13\x13\x13" "2\n", EBADMSG,
+      "guest.cfg:3:1: config parsing error near `\\x13\\x13");
 }
 
 static void test_nul_and_size(void **state)

@@ -1,14 +1,25 @@
 #!/bin/bash
-# Regenerate the committed seed corpus, tests/fuzz/corpus/FORMAT/: small
-# valid images of every subformat, made by qemu-img (not by hvx, so the
-# seeds do not share hvx's own blind spots).  Run by hand; commit the result.
+# Regenerate the committed seed corpus of the image targets,
+# tests/fuzz/corpus/FORMAT/: small valid images of every subformat, made
+# by qemu-img (not by hvx, so the seeds do not share hvx's own blind
+# spots), plus the public VHDX samples of tests/fixtures/.  Images whose
+# structures lie megabytes apart are stored in the sparse input form
+# (sparse.py), once as they are and once with their checksums recomputed
+# by the harness (*.crc).  Run by hand; commit the result.
+#
+#   make-corpus.sh [FORMAT...]     default: qcow2 vhd vhdx
+#
+# The text parsers' seeds (corpus/xl, hyperv-xml, ovf, trace, cpuid,
+# enl, vbd) are copies of the test fixtures and hand-written lines, see
+# tests/fuzz/README.md.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 t=$(mktemp -d); trap 'rm -rf "$t"' EXIT
+[ $# -gt 0 ] || set -- qcow2 vhd vhdx
 
 # 64 KiB of mixed content
 head -c 16384 /dev/urandom > "$t/src.raw"
-yes seed | head -c 16384 >> "$t/src.raw" || true
+{ yes seed || true; } | head -c 16384 >> "$t/src.raw"
 head -c 16384 /dev/zero >> "$t/src.raw"
 truncate -s 64K "$t/src.raw"
 
@@ -17,13 +28,45 @@ mk() { # FORMAT NAME qemu-img-convert-args...
   mkdir -p "$here/corpus/$fmt"
   qemu-img convert -q -f raw "$@" "$t/src.raw" "$here/corpus/$fmt/$name"
 }
-mk qcow2 v3-512.qcow2 -O qcow2 -o cluster_size=512
-mk qcow2 v2-512.qcow2 -O qcow2 -o cluster_size=512,compat=0.10
-mk qcow2 v3-512-compressed.qcow2 -O qcow2 -c -o cluster_size=512
-mk qcow2 v3-4k-refcount1.qcow2 -O qcow2 -o cluster_size=4096,refcount_bits=1
-qemu-img create -q -f qcow2 -o cluster_size=512 "$here/corpus/qcow2/empty.qcow2" 1M
-if qemu-img --help | grep -q ' vpc '; then
-  mk vhd dynamic.vhd -O vpc -o subformat=dynamic
-  mk vhd fixed.vhd -O vpc -o subformat=fixed
-fi
+# the same, stored sparse: MODE is pack or vhdx (sparse.py)
+mk_sparse() { # MODE FORMAT NAME qemu-img-convert-args...
+  local mode=$1 fmt=$2 name=$3; shift 3
+  mkdir -p "$here/corpus/$fmt"
+  qemu-img convert -q -f raw "$@" "$t/src.raw" "$t/img"
+  python3 "$here/sparse.py" "$mode" "$t/img" "$here/corpus/$fmt/$name"
+}
+for fmt in "$@"; do
+  case $fmt in
+  qcow2)
+    mk qcow2 v3-512.qcow2 -O qcow2 -o cluster_size=512
+    mk qcow2 v2-512.qcow2 -O qcow2 -o cluster_size=512,compat=0.10
+    mk qcow2 v3-512-compressed.qcow2 -O qcow2 -c -o cluster_size=512
+    mk qcow2 v3-4k-refcount1.qcow2 -O qcow2 -o cluster_size=4096,refcount_bits=1
+    qemu-img create -q -f qcow2 -o cluster_size=512 "$here/corpus/qcow2/empty.qcow2" 1M
+    ;;
+  vhd)
+    mk_sparse pack vhd dynamic.vhd -O vpc -o subformat=dynamic
+    mk vhd fixed.vhd -O vpc -o subformat=fixed
+    python3 "$here/sparse.py" pack "$here/corpus/vhd/fixed.vhd" "$t/fixed.sp"
+    { printf HVXSPARSEC; tail -c +11 "$t/fixed.sp"; } > "$here/corpus/vhd/fixed.vhd.crc"
+    ;;
+  vhdx)
+    mk_sparse pack vhdx dynamic.vhdx -O vhdx -o subformat=dynamic,block_size=1M,log_size=1M
+    mk_sparse pack vhdx fixed.vhdx -O vhdx -o subformat=fixed,log_size=1M
+    # Hyper-V's, Disk2VHD's and a dirty log to replay: payload zeroed
+    for f in iotest-dirtylog-10G-4M iotest-dynamic-1G test-disk2vhd; do
+      bzip2 -dc "$here/../fixtures/$f.vhdx.bz2" > "$t/img"
+      python3 "$here/sparse.py" vhdx "$t/img" "$here/corpus/vhdx/$f.vhdx"
+    done
+    ;;
+  *) echo "make-corpus: no recipe for $fmt" >&2; exit 1 ;;
+  esac
+  # a copy of each sparse seed whose checksums the harness recomputes
+  # after each mutation ("HVXSPARSEC", fuzz-image.c)
+  for f in "$here/corpus/$fmt"/*; do
+    case $f in *.crc) continue ;; esac
+    head -c 10 "$f" | grep -q HVXSPARSE1 || continue
+    { printf HVXSPARSEC; tail -c +11 "$f"; } > "$f.crc"
+  done
+done
 ls -la "$here"/corpus/*

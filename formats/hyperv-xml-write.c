@@ -311,6 +311,15 @@ static void storage(struct writer *w)
   /* Gen2 always has the SCSI controller its boot disk would be on. */
   if (!n_scsi && w->gen == 2)
     n_scsi = 1;
+  /* A controller the guest was read with is written even when it holds
+   * no drive: dropping it lost the device silently (found by fuzzing:
+   * hyperv.scsiN.instance vanished on a round trip). */
+  for (unsigned c = n_scsi; c < HVX_HYPERV_SCSI_CONTROLLERS; c++) {
+    char key[40];
+    snprintf(key, sizeof key, "hyperv.scsi%u.instance", c);
+    if (guid_ok(hvx_vm_extra(vm, HVX_OBJECT_GUEST, 0, key)))
+      n_scsi = c + 1;
+  }
   for (unsigned c = 0; c < n_scsi; c++) {
     struct hvx_buf b = HVX_BUF_INIT;
     char key[40], inst[37], braced[40];

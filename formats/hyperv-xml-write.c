@@ -99,7 +99,6 @@ static bool guid_ok(const char *s)
   return true;
 }
 
-/* Instance GUID from extra KEY of an object, else derived. */
 /* X is the instance GUID the writer gives a singleton device (the
  * emulated controllers, the BIOS, the integration components). */
 static bool singleton_instance(const char *x)
@@ -117,19 +116,59 @@ static bool singleton_instance(const char *x)
   return false;
 }
 
-static void instance_guid(const hvx_vm *vm, int object, size_t index,
+/* X is the instance of a device already written. */
+static bool written_instance(const struct writer *w, const char *x)
+{
+  for (size_t k = 0; k < w->n_sec; k++)
+    if (strncasecmp(w->sec[k].name + 1, x, 36) == 0)
+      return true;
+  return false;
+}
+
+/* X is an instance GUID the guest keeps for one of its devices. */
+static bool kept_instance(const hvx_vm *vm, const char *x)
+{
+  int n = hvx_vm_extra_count(vm, HVX_OBJECT_GUEST, 0);
+
+  for (int j = 0; j < n; j++) {
+    const char *k = hvx_vm_extra_key(vm, HVX_OBJECT_GUEST, 0, (size_t)j);
+    if (strncmp(k, "hyperv.scsi", 11) == 0 && strstr(k, ".instance") &&
+        strcasecmp(hvx_vm_extra_value(vm, HVX_OBJECT_GUEST, 0, (size_t)j),
+                   x) == 0)
+      return true;
+  }
+  for (size_t i = 0; i < vm->n_nics; i++) {
+    const char *v = hvx_vm_extra(vm, HVX_OBJECT_NIC, i, "hyperv.instance");
+    if (v && strcasecmp(v, x) == 0)
+      return true;
+  }
+  return false;
+}
+
+/* Instance GUID from extra KEY of an object, else derived.  Instances
+ * must be unique in the file (found by fuzzing: a kept GUID equal to a
+ * singleton's, or to one derived for another device, was written
+ * twice): a kept GUID already in use is not kept, and a derived one
+ * avoids every GUID in use or kept. */
+static void instance_guid(const struct writer *w, int object, size_t index,
                           const char *key, const char *what, unsigned idx,
                           char out[37])
 {
+  const hvx_vm *vm = w->vm;
   const char *x = hvx_vm_extra(vm, object, index, key);
 
-  /* A kept GUID that a singleton device also uses would list one
-   * instance twice (found by fuzzing): derive one instead. */
-  if (guid_ok(x) && !singleton_instance(x)) {
+  if (guid_ok(x) && !singleton_instance(x) && !written_instance(w, x)) {
     for (size_t i = 0; i < 37; i++)
       out[i] = (char)(x[i] >= 'A' && x[i] <= 'F' ? x[i] - 'A' + 'a' : x[i]);
-  } else {
-    derived_guid(vm, what, idx, out);
+    return;
+  }
+  derived_guid(vm, what, idx, out);
+  for (unsigned salt = 1; salt < 64 && (singleton_instance(out) ||
+                                        written_instance(w, out) ||
+                                        kept_instance(vm, out)); salt++) {
+    char salted[48];
+    snprintf(salted, sizeof salted, "%s#%u", what, salt);
+    derived_guid(vm, salted, idx, out);
   }
 }
 
@@ -272,11 +311,20 @@ static void storage(struct writer *w)
   /* Gen2 always has the SCSI controller its boot disk would be on. */
   if (!n_scsi && w->gen == 2)
     n_scsi = 1;
+  /* A controller the guest was read with is written even when it holds
+   * no drive: dropping it lost the device silently (found by fuzzing:
+   * hyperv.scsiN.instance vanished on a round trip). */
+  for (unsigned c = n_scsi; c < HVX_HYPERV_SCSI_CONTROLLERS; c++) {
+    char key[40];
+    snprintf(key, sizeof key, "hyperv.scsi%u.instance", c);
+    if (guid_ok(hvx_vm_extra(vm, HVX_OBJECT_GUEST, 0, key)))
+      n_scsi = c + 1;
+  }
   for (unsigned c = 0; c < n_scsi; c++) {
     struct hvx_buf b = HVX_BUF_INIT;
     char key[40], inst[37], braced[40];
     snprintf(key, sizeof key, "hyperv.scsi%u.instance", c);
-    instance_guid(vm, HVX_OBJECT_GUEST, 0, key, "scsi", c, inst);
+    instance_guid(w, HVX_OBJECT_GUEST, 0, key, "scsi", c, inst);
     add_vdev(w, HV_VDEV_SCSI, inst, "Synthetic SCSI Controller");
     snprintf(braced, sizeof braced, "{%s}", inst);
     el_str(&b, 4, "ChannelInstanceGuid", braced);
@@ -315,7 +363,7 @@ static void nics(struct writer *w)
                                     "hyperv.switch_id");
     struct hvx_buf b = HVX_BUF_INIT;
     char inst[37], braced[40], mac[18] = "", subject[32];
-    instance_guid(vm, HVX_OBJECT_NIC, i, "hyperv.instance", "nic",
+    instance_guid(w, HVX_OBJECT_NIC, i, "hyperv.instance", "nic",
                   (unsigned)i, inst);
     add_vdev(w, HV_VDEV_NIC, inst, "Synthetic Ethernet Port");
     snprintf(braced, sizeof braced, "{%s}", inst);

@@ -353,6 +353,71 @@ static void test_instance_not_duplicated(void **state)
   hvx_vm_free(vm);
 }
 
+/* A kept NIC instance GUID equal to the one the writer would derive for
+ * the SCSI controller: the kept one stays, the derived one steps aside
+ * (found by fuzzing: the same instance was written twice). */
+static void test_derived_instance_avoids_kept(void **state)
+{
+  hvx_vm *vm = hvx_vm_new(), *back;
+  char *xml, scsi[37];
+  size_t len;
+  int i;
+
+  (void)state;
+  assert_int_equal(hvx_vm_set_name(vm, "g"), 0);
+  assert_int_equal(hvx_vm_set_uuid(vm, "0aa394fa-7c4a-4070-ba32-773d43b28a68"),
+                   0);
+  assert_int_equal(hvx_vm_set_firmware(vm, HVX_FIRMWARE_UEFI), 0);
+  /* the GUID the writer derives for SCSI controller 0 */
+  assert_int_equal(hvx_vm_to_hyperv_xml(vm, 0, &xml, &len, NULL), 0);
+  back = hvx_vm_from_hyperv_xml(xml, len, "x.xml", NULL);
+  assert_non_null(back);
+  snprintf(scsi, sizeof scsi, "%s",
+           hvx_vm_extra(back, HVX_OBJECT_GUEST, 0, "hyperv.scsi0.instance"));
+  free(xml);
+  hvx_vm_free(back);
+  i = hvx_vm_add_nic(vm);
+  assert_int_equal(hvx_vm_set_extra(vm, HVX_OBJECT_NIC, (size_t)i,
+                                    "hyperv.instance", scsi), 0);
+  assert_int_equal(hvx_vm_to_hyperv_xml(vm, 0, &xml, &len, NULL), 0);
+  back = hvx_vm_from_hyperv_xml(xml, len, "x.xml", NULL);
+  if (!back)
+    fail_msg("%s", hvx_error());
+  assert_string_equal(hvx_vm_extra(back, HVX_OBJECT_NIC, 0, "hyperv.instance"),
+                      scsi);
+  assert_string_not_equal(hvx_vm_extra(back, HVX_OBJECT_GUEST, 0,
+                                       "hyperv.scsi0.instance"), scsi);
+  free(xml);
+  hvx_vm_free(back);
+  hvx_vm_free(vm);
+}
+
+/* An empty SCSI controller the guest was read with is written back, not
+ * dropped without a word (found by fuzzing). */
+static void test_empty_scsi_controller_kept(void **state)
+{
+  hvx_vm *vm = hvx_vm_new(), *back;
+  char *xml;
+  size_t len;
+
+  (void)state;
+  assert_int_equal(hvx_vm_set_name(vm, "g"), 0);
+  assert_int_equal(hvx_vm_set_firmware(vm, HVX_FIRMWARE_BIOS), 0);
+  assert_int_equal(hvx_vm_set_extra(vm, HVX_OBJECT_GUEST, 0,
+                                    "hyperv.scsi0.instance",
+                                    "d7a36e9b-9256-4f0d-be2c-3a13887f7b03"), 0);
+  assert_int_equal(hvx_vm_to_hyperv_xml(vm, 0, &xml, &len, NULL), 0);
+  back = hvx_vm_from_hyperv_xml(xml, len, "x.xml", NULL);
+  if (!back)
+    fail_msg("%s", hvx_error());
+  assert_string_equal(hvx_vm_extra(back, HVX_OBJECT_GUEST, 0,
+                                   "hyperv.scsi0.instance"),
+                      "d7a36e9b-9256-4f0d-be2c-3a13887f7b03");
+  free(xml);
+  hvx_vm_free(back);
+  hvx_vm_free(vm);
+}
+
 static void test_bad_input(void **state)
 {
   static const struct {
@@ -508,6 +573,8 @@ int main(void)
     cmocka_unit_test(test_dynamic_memory_inconsistent),
     cmocka_unit_test(test_boot_order_normalised),
     cmocka_unit_test(test_instance_not_duplicated),
+    cmocka_unit_test(test_derived_instance_avoids_kept),
+    cmocka_unit_test(test_empty_scsi_controller_kept),
     cmocka_unit_test(test_bad_input),
     cmocka_unit_test(test_doctype_refused),
   };

@@ -16,6 +16,7 @@
 struct qcow2_zctx {
   z_stream zs;
   uint8_t *pad; /* a cluster, for the short last unit */
+  uint8_t *scratch; /* hvx_deflate_cannot_shrink's */
 };
 
 void qcow2_compress_end(void *ctx)
@@ -26,6 +27,7 @@ void qcow2_compress_end(void *ctx)
     return;
   deflateEnd(&c->zs);
   free(c->pad);
+  free(c->scratch);
   free(c);
 }
 
@@ -46,8 +48,13 @@ long qcow2_compress_unit(struct hvx_image *img, void **ctx, const void *in,
   if (!c) {
     if (!(c = hvx_calloc(1, sizeof *c, "zlib stream")))
       return -1;
+    if (!(c->scratch = hvx_calloc(1, HVX_DEFLATE_SCRATCH, "zlib stream"))) {
+      free(c);
+      return -1;
+    }
     if (deflateInit2(&c->zs, Z_DEFAULT_COMPRESSION, Z_DEFLATED, -12, 9,
                      Z_DEFAULT_STRATEGY) != Z_OK) {
+      free(c->scratch);
       free(c);
       return hvx_set_error(ENOMEM, "qcow2: cannot initialise zlib");
     }
@@ -63,6 +70,10 @@ long qcow2_compress_unit(struct hvx_image *img, void **ctx, const void *in,
     memset(c->pad + len, 0, cs - len);
     in = c->pad;
   }
+  /* Incompressible data (see lib/deflate-bound.c): skip the deflate run
+   * that would fail, with the same outcome. */
+  if (hvx_deflate_cannot_shrink(in, cs, 4096, c->scratch))
+    return 0;
   c->zs.next_in = (Bytef *)in;
   c->zs.avail_in = (uInt)cs;
   c->zs.next_out = out;

@@ -218,6 +218,14 @@ int hvx_digest_end(EVP_MD_CTX *ctx, char *out, size_t outlen);
 
 /* True if the COUNT bytes at BUF are all zero. */
 bool hvx_is_zero(const void *buf, size_t count);
+/* True only if raw deflate with a window of at most WINDOW bytes surely
+ * cannot turn the N bytes at P into fewer than N (lib/deflate-bound.c);
+ * false means "maybe", so the caller runs zlib.  SCRATCH holds
+ * HVX_DEFLATE_SCRATCH bytes, one per thread, zeroed once when allocated
+ * (later calls may leave anything in it). */
+#define HVX_DEFLATE_SCRATCH (2 * sizeof(uint32_t) << 13)
+bool hvx_deflate_cannot_shrink(const uint8_t *p, size_t n, size_t window,
+                               void *scratch);
 /* Allocate; on failure set ENOMEM naming WHAT and return NULL. */
 void *hvx_malloc(size_t size, const char *what);
 void *hvx_calloc(size_t n, size_t size, const char *what);

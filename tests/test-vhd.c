@@ -237,6 +237,38 @@ static void test_block_status_bitmap(void **state)
   hvx_close(img);
 }
 
+/* Block status walks allocated blocks one at a time on a cold bitmap
+ * cache: reading the bitmaps of the blocks ahead would interleave small
+ * reads far ahead of a converter's data reads (seeks on a cold cache).
+ * Once the bitmaps are cached, runs merge again. */
+static void test_block_status_no_lookahead(void **state)
+{
+  const char *p = test_path("la.vhd");
+  hvx_image *img = hvx_create(p, "vhd", 4 * MIB, "block_size=512K");
+  uint8_t *buf = malloc(4 * MIB);
+  uint64_t pnum, at;
+  unsigned flags;
+  (void)state;
+
+  assert_non_null(img);
+  assert_non_null(buf);
+  fill_pattern(buf, 4 * MIB, 0);
+  assert_int_equal(hvx_pwrite(img, buf, 4 * MIB, 0), 0);
+  hvx_close(img);
+  img = hvx_open(p, "vhd", 0);
+  assert_non_null(img);
+  for (at = 0; at < 4 * MIB; at += pnum) {
+    assert_int_equal(hvx_block_status(img, at, 4 * MIB - at, &pnum, &flags),
+                     0);
+    assert_int_equal(flags, HVX_BS_ALLOCATED);
+    assert_int_equal(pnum, 512 * 1024);
+  }
+  assert_int_equal(hvx_block_status(img, 0, 4 * MIB, &pnum, &flags), 0);
+  assert_int_equal(pnum, 4 * MIB);
+  hvx_close(img);
+  free(buf);
+}
+
 static void test_zero(void **state)
 {
   const char *p = test_path("zero.vhd");
@@ -490,6 +522,7 @@ int main(void)
     cmocka_unit_test(test_create_option_errors),
     cmocka_unit_test(test_azure),
     cmocka_unit_test(test_block_status_bitmap),
+    cmocka_unit_test(test_block_status_no_lookahead),
     cmocka_unit_test(test_zero),
     cmocka_unit_test(test_differencing),
     cmocka_unit_test(test_differencing_bitmap),

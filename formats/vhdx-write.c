@@ -614,6 +614,29 @@ static int build_metadata(uint8_t *m, const struct create_params *p)
   return 0;
 }
 
+/* Write the 4 KiB pages of BUF that are not all zero: the file is
+ * sparse and the rest reads as zeros already, so a new image allocates
+ * only its structures (writing the first MiB and the metadata region
+ * whole allocated half a MiB more than qemu-img's images). */
+static int write_pages(struct hvx_file *f, const uint8_t *buf, size_t len,
+                       uint64_t off)
+{
+  for (size_t at = 0; at < len; ) {
+    size_t start;
+    if (hvx_is_zero(buf + at, hvx_min_u64(4096, len - at))) {
+      at += 4096;
+      continue;
+    }
+    start = at;
+    while (at < len && !hvx_is_zero(buf + at, hvx_min_u64(4096, len - at)))
+      at += 4096;
+    if (hvx_file_pwrite(f, buf + start, hvx_min_u64(at, len) - start,
+                        off + start) < 0)
+      return -1;
+  }
+  return 0;
+}
+
 static int write_layout(struct hvx_image *img, const struct create_params *p)
 {
   struct hvx_file *f = &img->file;
@@ -670,12 +693,10 @@ static int write_layout(struct hvx_image *img, const struct create_params *p)
     hvx_put_le32(rt + 4, hvx_crc32c(0, rt, VHDX_RT_SIZE));
     memcpy(buf + VHDX_RT_OFFSET(1), rt, VHDX_RT_SIZE);
   }
-  if (hvx_file_truncate(f, end) < 0 ||
-      hvx_file_pwrite(f, buf, VHDX_MIB, 0) < 0)
+  if (hvx_file_truncate(f, end) < 0 || write_pages(f, buf, VHDX_MIB, 0) < 0)
     goto out;
   memset(buf, 0, VHDX_MIB);
-  if (build_metadata(buf, p) < 0 ||
-      hvx_file_pwrite(f, buf, VHDX_MIB, meta_off) < 0)
+  if (build_metadata(buf, p) < 0 || write_pages(f, buf, VHDX_MIB, meta_off) < 0)
     goto out;
   if (p->fixed) {
     /* Every block allocated, in order, 1 MiB at a time of BAT. */

@@ -171,4 +171,12 @@ qemu-img check -r all "$T/dq.vhdx" >/dev/null 2>&1 || true
 cmp -i 196608 "$d" "$T/dq.vhdx" || fail "hvx and qemu replays differ"
 qemu-img check "$d" >"$T/qc" 2>&1 || { cat "$T/qc"; fail "qemu-img check after replay"; }
 same_in_window "$T/ro.raw" "$d" 67108864
+
+# A new dynamic image allocates only its structures: no more than
+# qemu-img's (the benchmark compares output allocation).
+"$HVX" create -f vhdx "$T/empty.vhdx" 1G
+qemu-img create -q -f vhdx "$T/qempty.vhdx" 1G
+h=$(stat -c %b "$T/empty.vhdx") q=$(stat -c %b "$T/qempty.vhdx")
+[ "$h" -le "$q" ] || fail "new vhdx allocates $h sectors, qemu-img's $q"
+qemu-img check "$T/empty.vhdx" >/dev/null || fail "qemu-img check: empty"
 echo ok

@@ -30,7 +30,6 @@
 
 #include <ctype.h>
 #include <inttypes.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -46,21 +45,8 @@ struct reader {
 };
 
 /* Fail at node N: "hyperv-xml: FILE:LINE: /path: MESSAGE". */
-static int bad(struct reader *rd, const xmlNode *n, int err,
-               const char *fmt, ...) HVX_PRINTF(4, 5);
-static int bad(struct reader *rd, const xmlNode *n, int err,
-               const char *fmt, ...)
-{
-  char msg[512], path[256];
-  va_list ap;
-
-  va_start(ap, fmt);
-  vsnprintf(msg, sizeof msg, fmt, ap);
-  va_end(ap);
-  return hvx_set_error(err, "hyperv-xml: %s:%ld: %s: %s", rd->file,
-                       n ? xmlGetLineNo(n) : 0L,
-                       n ? hvx_xml_path(n, path, sizeof path) : "", msg);
-}
+#define bad(rd, n, err, ...) \
+  hvx_xml_error("hyperv-xml", (rd)->file, (n), (err), __VA_ARGS__)
 
 /* A model setter failed on the value at N: same error as EBADMSG with
  * the location in front. */

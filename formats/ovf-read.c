@@ -6,7 +6,6 @@
 
 #include <ctype.h>
 #include <inttypes.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -33,21 +32,9 @@ struct reader {
   hvx_report *r;
 };
 
-static int bad(struct reader *rd, const xmlNode *n, int err,
-               const char *fmt, ...) HVX_PRINTF(4, 5);
-static int bad(struct reader *rd, const xmlNode *n, int err,
-               const char *fmt, ...)
-{
-  char msg[512], path[256];
-  va_list ap;
-
-  va_start(ap, fmt);
-  vsnprintf(msg, sizeof msg, fmt, ap);
-  va_end(ap);
-  return hvx_set_error(err, "ovf: %s:%ld: %s: %s", rd->file,
-                       n ? xmlGetLineNo(n) : 0L,
-                       n ? hvx_xml_path(n, path, sizeof path) : "", msg);
-}
+/* Fail at node N: "ovf: FILE:LINE: /path: MESSAGE". */
+#define bad(rd, n, err, ...) \
+  hvx_xml_error("ovf", (rd)->file, (n), (err), __VA_ARGS__)
 
 static char *ovf_attr(struct reader *rd, const xmlNode *n, const char *name)
 {

@@ -4,6 +4,7 @@
 
 #include <ctype.h>
 #include <fcntl.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -215,6 +216,20 @@ const char *hvx_xml_path(const xmlNode *n, char *buf, size_t len)
     off += (size_t)w;
   }
   return buf;
+}
+
+int hvx_xml_error(const char *what, const char *file, const xmlNode *n,
+                  int err, const char *fmt, ...)
+{
+  char msg[512], path[256];
+  va_list ap;
+
+  va_start(ap, fmt);
+  vsnprintf(msg, sizeof msg, fmt, ap);
+  va_end(ap);
+  return hvx_set_error(err, "%s: %s:%ld: %s: %s", what, file,
+                       n ? xmlGetLineNo(n) : 0L,
+                       n ? hvx_xml_path(n, path, sizeof path) : "", msg);
 }
 
 int hvx_xml_parse_uint(const char *text, uint64_t max, uint64_t *out)

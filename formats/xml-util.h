@@ -11,6 +11,7 @@
 
 #include <libxml/tree.h>
 
+#include "internal.h"
 #include "strbuf.h"
 
 /* Largest XML description read (real ones are a few hundred KiB). */
@@ -45,6 +46,14 @@ char *hvx_xml_text(const xmlNode *n);
 
 /* "/a/b/c" for element N, into BUF of LEN bytes; returns BUF. */
 const char *hvx_xml_path(const xmlNode *n, char *buf, size_t len);
+
+/* hvx_xml_error: fail at node N (may be NULL) of the document read
+ * from FILE, for the readers of format WHAT ("hyperv-xml", "ovf"):
+ * sets ERR with "WHAT: FILE:LINE: /path/of/n: MESSAGE" (MESSAGE from
+ * FMT, cut at 511 bytes) and returns -1.  One function so every XML
+ * reader names the place of a bad value the same way. */
+int hvx_xml_error(const char *what, const char *file, const xmlNode *n,
+                  int err, const char *fmt, ...) HVX_PRINTF(5, 6);
 
 /* Parse TEXT as a whole decimal unsigned number no larger than MAX.
  * Returns 0, or -1 without setting an error. */

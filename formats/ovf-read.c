@@ -461,12 +461,8 @@ HVX_API hvx_vm *hvx_vm_from_ovf(const char *data, size_t len,
   }
   if (read_hardware(&rd, hw) < 0)
     goto fail;
-  if (hvx_vm_validate(rd.vm) < 0) {
-    char msg[512];
-    snprintf(msg, sizeof msg, "%s", hvx_error());
-    hvx_set_error(EBADMSG, "ovf: %s: %s", rd.file, msg);
+  if (hvx_xml_validate_vm("ovf", rd.file, rd.vm) < 0)
     goto fail;
-  }
   xmlFreeDoc(doc);
   return rd.vm;
 fail:
@@ -477,17 +473,5 @@ fail:
 
 HVX_API hvx_vm *hvx_vm_from_ovf_file(const char *path, hvx_report *report)
 {
-  char *data;
-  size_t len;
-  hvx_vm *vm;
-
-  if (!path) {
-    hvx_set_error(EINVAL, "ovf: NULL path");
-    return NULL;
-  }
-  if (hvx_xml_read_file(path, HVX_XML_MAX_FILE, "ovf", &data, &len) < 0)
-    return NULL;
-  vm = hvx_vm_from_ovf(data, len, path, report);
-  free(data);
-  return vm;
+  return hvx_xml_vm_from_file(path, "ovf", hvx_vm_from_ovf, report);
 }

@@ -149,6 +149,37 @@ int hvx_xml_read_file(const char *path, size_t max, const char *what,
   return 0;
 }
 
+hvx_vm *hvx_xml_vm_from_file(const char *path, const char *what,
+                             hvx_vm *(*parse)(const char *data, size_t len,
+                                              const char *filename,
+                                              hvx_report *report),
+                             hvx_report *report)
+{
+  char *data;
+  size_t len;
+  hvx_vm *vm;
+
+  if (!path) {
+    hvx_set_error(EINVAL, "%s: NULL path", what);
+    return NULL;
+  }
+  if (hvx_xml_read_file(path, HVX_XML_MAX_FILE, what, &data, &len) < 0)
+    return NULL;
+  vm = parse(data, len, path, report);
+  free(data);
+  return vm;
+}
+
+int hvx_xml_validate_vm(const char *what, const char *file, hvx_vm *vm)
+{
+  char msg[512];
+
+  if (hvx_vm_validate(vm) == 0)
+    return 0;
+  snprintf(msg, sizeof msg, "%s", hvx_error());
+  return hvx_set_error(EBADMSG, "%s: %s: %s", what, file, msg);
+}
+
 bool hvx_xml_is(const xmlNode *n, const char *name, const char *ns)
 {
   if (!n || n->type != XML_ELEMENT_NODE ||

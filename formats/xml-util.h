@@ -30,6 +30,21 @@ xmlDocPtr hvx_xml_parse(const char *data, size_t len, const char *what,
 int hvx_xml_read_file(const char *path, size_t max, const char *what,
                       char **data, size_t *len);
 
+/* hvx_xml_vm_from_file: the public "read this file" call of an XML
+ * guest reader: refuses a NULL PATH, reads the file (at most
+ * HVX_XML_MAX_FILE bytes) and hands it to PARSE (hvx_vm_from_ovf, ...)
+ * with PATH as its name.  WHAT ("ovf") starts error messages. */
+hvx_vm *hvx_xml_vm_from_file(const char *path, const char *what,
+                             hvx_vm *(*parse)(const char *data, size_t len,
+                                              const char *filename,
+                                              hvx_report *report),
+                             hvx_report *report);
+
+/* hvx_xml_validate_vm: hvx_vm_validate VM, read from FILE; a guest the
+ * model refuses is a bad description, so its error becomes EBADMSG
+ * "WHAT: FILE: reason".  Returns 0 or -1. */
+int hvx_xml_validate_vm(const char *what, const char *file, hvx_vm *vm);
+
 /* True if node N is an element named NAME (and, if NS is not NULL, in
  * namespace NS). */
 bool hvx_xml_is(const xmlNode *n, const char *name, const char *ns);

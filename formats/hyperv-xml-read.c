@@ -30,7 +30,6 @@
 
 #include <ctype.h>
 #include <inttypes.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -46,21 +45,8 @@ struct reader {
 };
 
 /* Fail at node N: "hyperv-xml: FILE:LINE: /path: MESSAGE". */
-static int bad(struct reader *rd, const xmlNode *n, int err,
-               const char *fmt, ...) HVX_PRINTF(4, 5);
-static int bad(struct reader *rd, const xmlNode *n, int err,
-               const char *fmt, ...)
-{
-  char msg[512], path[256];
-  va_list ap;
-
-  va_start(ap, fmt);
-  vsnprintf(msg, sizeof msg, fmt, ap);
-  va_end(ap);
-  return hvx_set_error(err, "hyperv-xml: %s:%ld: %s: %s", rd->file,
-                       n ? xmlGetLineNo(n) : 0L,
-                       n ? hvx_xml_path(n, path, sizeof path) : "", msg);
-}
+#define bad(rd, n, err, ...) \
+  hvx_xml_error("hyperv-xml", (rd)->file, (n), (err), __VA_ARGS__)
 
 /* A model setter failed on the value at N: same error as EBADMSG with
  * the location in front. */
@@ -888,12 +874,8 @@ HVX_API hvx_vm *hvx_vm_from_hyperv_xml(const char *data, size_t len,
     goto fail;
   if (read_guest(&rd, root, &gen) < 0 || read_devices(&rd, root, gen) < 0)
     goto fail;
-  if (hvx_vm_validate(rd.vm) < 0) {
-    char msg[512];
-    snprintf(msg, sizeof msg, "%s", hvx_error());
-    hvx_set_error(EBADMSG, "hyperv-xml: %s: %s", rd.file, msg);
+  if (hvx_xml_validate_vm("hyperv-xml", rd.file, rd.vm) < 0)
     goto fail;
-  }
   xmlFreeDoc(doc);
   return rd.vm;
 fail:
@@ -905,18 +887,6 @@ fail:
 HVX_API hvx_vm *hvx_vm_from_hyperv_xml_file(const char *path,
                                             hvx_report *report)
 {
-  char *data;
-  size_t len;
-  hvx_vm *vm;
-
-  if (!path) {
-    hvx_set_error(EINVAL, "hyperv-xml: NULL path");
-    return NULL;
-  }
-  if (hvx_xml_read_file(path, HVX_XML_MAX_FILE, "hyperv-xml", &data,
-                        &len) < 0)
-    return NULL;
-  vm = hvx_vm_from_hyperv_xml(data, len, path, report);
-  free(data);
-  return vm;
+  return hvx_xml_vm_from_file(path, "hyperv-xml", hvx_vm_from_hyperv_xml,
+                              report);
 }

@@ -6,7 +6,6 @@
 
 #include <ctype.h>
 #include <inttypes.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -33,21 +32,9 @@ struct reader {
   hvx_report *r;
 };
 
-static int bad(struct reader *rd, const xmlNode *n, int err,
-               const char *fmt, ...) HVX_PRINTF(4, 5);
-static int bad(struct reader *rd, const xmlNode *n, int err,
-               const char *fmt, ...)
-{
-  char msg[512], path[256];
-  va_list ap;
-
-  va_start(ap, fmt);
-  vsnprintf(msg, sizeof msg, fmt, ap);
-  va_end(ap);
-  return hvx_set_error(err, "ovf: %s:%ld: %s: %s", rd->file,
-                       n ? xmlGetLineNo(n) : 0L,
-                       n ? hvx_xml_path(n, path, sizeof path) : "", msg);
-}
+/* Fail at node N: "ovf: FILE:LINE: /path: MESSAGE". */
+#define bad(rd, n, err, ...) \
+  hvx_xml_error("ovf", (rd)->file, (n), (err), __VA_ARGS__)
 
 static char *ovf_attr(struct reader *rd, const xmlNode *n, const char *name)
 {
@@ -474,12 +461,8 @@ HVX_API hvx_vm *hvx_vm_from_ovf(const char *data, size_t len,
   }
   if (read_hardware(&rd, hw) < 0)
     goto fail;
-  if (hvx_vm_validate(rd.vm) < 0) {
-    char msg[512];
-    snprintf(msg, sizeof msg, "%s", hvx_error());
-    hvx_set_error(EBADMSG, "ovf: %s: %s", rd.file, msg);
+  if (hvx_xml_validate_vm("ovf", rd.file, rd.vm) < 0)
     goto fail;
-  }
   xmlFreeDoc(doc);
   return rd.vm;
 fail:
@@ -490,17 +473,5 @@ fail:
 
 HVX_API hvx_vm *hvx_vm_from_ovf_file(const char *path, hvx_report *report)
 {
-  char *data;
-  size_t len;
-  hvx_vm *vm;
-
-  if (!path) {
-    hvx_set_error(EINVAL, "ovf: NULL path");
-    return NULL;
-  }
-  if (hvx_xml_read_file(path, HVX_XML_MAX_FILE, "ovf", &data, &len) < 0)
-    return NULL;
-  vm = hvx_vm_from_ovf(data, len, path, report);
-  free(data);
-  return vm;
+  return hvx_xml_vm_from_file(path, "ovf", hvx_vm_from_ovf, report);
 }

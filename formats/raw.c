@@ -2,9 +2,6 @@
  * with SEEK_DATA/SEEK_HOLE and made with hole punching. */
 #include "config.h"
 
-#include <string.h>
-#include <unistd.h>
-
 #include "internal.h"
 
 /* Any file is a valid raw image, so raw only ever bids the minimum and
@@ -41,32 +38,10 @@ static int raw_create(struct hvx_image *img, uint64_t size,
 static int raw_block_status(struct hvx_image *img, uint64_t offset,
                             uint64_t length, uint64_t *pnum, unsigned *flags)
 {
-  off_t data, hole;
-
-  data = lseek(img->file.fd, (off_t)offset, SEEK_DATA);
-  if (data < 0) {
-    if (errno == ENXIO) {
-      /* No data from here to the end of the file: all hole. */
-      *pnum = length;
-      *flags = HVX_BS_ZERO;
-      return 0;
-    }
-    /* No SEEK_DATA on this filesystem or device: call it all data. */
-    *pnum = length;
-    *flags = HVX_BS_ALLOCATED;
-    return 0;
-  }
-  if ((uint64_t)data > offset) {
-    *pnum = hvx_min_u64((uint64_t)data - offset, length);
-    *flags = HVX_BS_ZERO;
-    return 0;
-  }
-  hole = lseek(img->file.fd, (off_t)offset, SEEK_HOLE);
-  if (hole < 0 || (uint64_t)hole <= offset)
-    hole = (off_t)(offset + length);
-  *pnum = hvx_min_u64((uint64_t)hole - offset, length);
-  *flags = HVX_BS_ALLOCATED;
-  return 0;
+  /* Past the last data the file reads as zeros (hvx_file_pread_zerofill
+   * even beyond its end). */
+  return hvx_file_block_status(&img->file, offset, length, HVX_BS_ZERO,
+                               pnum, flags);
 }
 
 static int raw_pread(struct hvx_image *img, void *buf, size_t count,

@@ -9,7 +9,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "endian.h"
 #include "vhd.h"
@@ -327,6 +326,14 @@ int vhd_open(struct hvx_image *img)
       parse_footer(img, s) < 0)
     goto fail;
   if (s->type == VHD_TYPE_FIXED) {
+    /* A fixed disk is a raw image with a footer: pread, pwrite and zero
+     * are positional I/O on the data area (vhd_pread, vhd_pwrite,
+     * vhd_zero), block status is SEEK_DATA/SEEK_HOLE, and no data write
+     * changes metadata (the footer is only ever rewritten when it came
+     * from the copy at offset 0, which only dynamic and differencing
+     * disks have).  So, like raw, it may be used from several threads
+     * at once. */
+    img->thread_safe = true;
     if (img->size > s->footer_off) {
       hvx_set_error(EBADMSG, "vhd: %s: fixed disk of %llu bytes needs a "
                     "file of at least %llu bytes, but the file has %lld "
@@ -485,25 +492,14 @@ static int block_extent(struct hvx_image *img, uint64_t offset,
 }
 
 /* The data area of a fixed disk is the start of the file: holes in it
- * read as zeros. */
+ * read as zeros.  The footer (checked at open) follows the data, so
+ * SEEK_DATA finds no data after OFFSET only if the file changed since:
+ * call that data, so that reading it reports what is wrong. */
 static int fixed_extent(struct hvx_image *img, uint64_t offset,
                         uint64_t length, uint64_t *pnum, unsigned *flags)
 {
-  off_t data = lseek(img->file.fd, (off_t)offset, SEEK_DATA), hole;
-
-  *flags = HVX_BS_ALLOCATED;
-  *pnum = length;
-  if (data < 0)
-    return 0; /* no SEEK_DATA here (the footer follows: never ENXIO) */
-  if ((uint64_t)data > offset) {
-    *flags = HVX_BS_ZERO;
-    *pnum = hvx_min_u64((uint64_t)data - offset, length);
-    return 0;
-  }
-  hole = lseek(img->file.fd, (off_t)offset, SEEK_HOLE);
-  if (hole > (off_t)offset)
-    *pnum = hvx_min_u64((uint64_t)hole - offset, length);
-  return 0;
+  return hvx_file_block_status(&img->file, offset, length,
+                               HVX_BS_ALLOCATED, pnum, flags);
 }
 
 static int vhd_block_status(struct hvx_image *img, uint64_t offset,

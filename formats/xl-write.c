@@ -433,44 +433,40 @@ static int write_hvm_devices(struct writer *w)
   return 0;
 }
 
-static int write_devices(struct writer *w)
+/* "KEY = [ ... ]" with one quoted spec per line, SPEC making the Ith
+ * (disk_spec, nic_spec); nothing when there are none. */
+static int put_spec_list(struct writer *w, const char *key, size_t n,
+                         int (*spec)(struct writer *, size_t,
+                                     struct hvx_buf *))
 {
-  const hvx_vm *vm = w->vm;
-  struct hvx_buf spec = HVX_BUF_INIT;
+  struct hvx_buf b = HVX_BUF_INIT;
   char *s;
 
-  if (choose_vbds(w) < 0)
+  if (n == 0)
+    return 0;
+  hvx_buf_add(&w->b, key);
+  hvx_buf_add(&w->b, " = [\n");
+  for (size_t i = 0; i < n; i++) {
+    if (spec(w, i, &b) < 0 || !(s = hvx_buf_finish(&b))) {
+      hvx_buf_free(&b);
+      return -1;
+    }
+    hvx_buf_add(&w->b, "    ");
+    xl_quote(&w->b, s);
+    hvx_buf_add(&w->b, ",\n");
+    free(s);
+  }
+  hvx_buf_add(&w->b, "]\n");
+  emitted(w, key);
+  return 0;
+}
+
+static int write_devices(struct writer *w)
+{
+  if (choose_vbds(w) < 0 ||
+      put_spec_list(w, "disk", w->vm->n_disks, disk_spec) < 0 ||
+      put_spec_list(w, "vif", w->vm->n_nics, nic_spec) < 0)
     return -1;
-  if (vm->n_disks) {
-    hvx_buf_add(&w->b, "disk = [\n");
-    for (size_t i = 0; i < vm->n_disks; i++) {
-      if (disk_spec(w, i, &spec) < 0 || !(s = hvx_buf_finish(&spec))) {
-        hvx_buf_free(&spec);
-        return -1;
-      }
-      hvx_buf_add(&w->b, "    ");
-      xl_quote(&w->b, s);
-      hvx_buf_add(&w->b, ",\n");
-      free(s);
-    }
-    hvx_buf_add(&w->b, "]\n");
-    emitted(w, "disk");
-  }
-  if (vm->n_nics) {
-    hvx_buf_add(&w->b, "vif = [\n");
-    for (size_t i = 0; i < vm->n_nics; i++) {
-      if (nic_spec(w, i, &spec) < 0 || !(s = hvx_buf_finish(&spec))) {
-        hvx_buf_free(&spec);
-        return -1;
-      }
-      hvx_buf_add(&w->b, "    ");
-      xl_quote(&w->b, s);
-      hvx_buf_add(&w->b, ",\n");
-      free(s);
-    }
-    hvx_buf_add(&w->b, "]\n");
-    emitted(w, "vif");
-  }
   return 0;
 }
 

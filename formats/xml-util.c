@@ -4,6 +4,7 @@
 
 #include <ctype.h>
 #include <fcntl.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -148,6 +149,37 @@ int hvx_xml_read_file(const char *path, size_t max, const char *what,
   return 0;
 }
 
+hvx_vm *hvx_xml_vm_from_file(const char *path, const char *what,
+                             hvx_vm *(*parse)(const char *data, size_t len,
+                                              const char *filename,
+                                              hvx_report *report),
+                             hvx_report *report)
+{
+  char *data;
+  size_t len;
+  hvx_vm *vm;
+
+  if (!path) {
+    hvx_set_error(EINVAL, "%s: NULL path", what);
+    return NULL;
+  }
+  if (hvx_xml_read_file(path, HVX_XML_MAX_FILE, what, &data, &len) < 0)
+    return NULL;
+  vm = parse(data, len, path, report);
+  free(data);
+  return vm;
+}
+
+int hvx_xml_validate_vm(const char *what, const char *file, hvx_vm *vm)
+{
+  char msg[512];
+
+  if (hvx_vm_validate(vm) == 0)
+    return 0;
+  snprintf(msg, sizeof msg, "%s", hvx_error());
+  return hvx_set_error(EBADMSG, "%s: %s: %s", what, file, msg);
+}
+
 bool hvx_xml_is(const xmlNode *n, const char *name, const char *ns)
 {
   if (!n || n->type != XML_ELEMENT_NODE ||
@@ -215,6 +247,20 @@ const char *hvx_xml_path(const xmlNode *n, char *buf, size_t len)
     off += (size_t)w;
   }
   return buf;
+}
+
+int hvx_xml_error(const char *what, const char *file, const xmlNode *n,
+                  int err, const char *fmt, ...)
+{
+  char msg[512], path[256];
+  va_list ap;
+
+  va_start(ap, fmt);
+  vsnprintf(msg, sizeof msg, fmt, ap);
+  va_end(ap);
+  return hvx_set_error(err, "%s: %s:%ld: %s: %s", what, file,
+                       n ? xmlGetLineNo(n) : 0L,
+                       n ? hvx_xml_path(n, path, sizeof path) : "", msg);
 }
 
 int hvx_xml_parse_uint(const char *text, uint64_t max, uint64_t *out)

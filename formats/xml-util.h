@@ -11,6 +11,7 @@
 
 #include <libxml/tree.h>
 
+#include "internal.h"
 #include "strbuf.h"
 
 /* Largest XML description read (real ones are a few hundred KiB). */
@@ -29,6 +30,21 @@ xmlDocPtr hvx_xml_parse(const char *data, size_t len, const char *what,
 int hvx_xml_read_file(const char *path, size_t max, const char *what,
                       char **data, size_t *len);
 
+/* hvx_xml_vm_from_file: the public "read this file" call of an XML
+ * guest reader: refuses a NULL PATH, reads the file (at most
+ * HVX_XML_MAX_FILE bytes) and hands it to PARSE (hvx_vm_from_ovf, ...)
+ * with PATH as its name.  WHAT ("ovf") starts error messages. */
+hvx_vm *hvx_xml_vm_from_file(const char *path, const char *what,
+                             hvx_vm *(*parse)(const char *data, size_t len,
+                                              const char *filename,
+                                              hvx_report *report),
+                             hvx_report *report);
+
+/* hvx_xml_validate_vm: hvx_vm_validate VM, read from FILE; a guest the
+ * model refuses is a bad description, so its error becomes EBADMSG
+ * "WHAT: FILE: reason".  Returns 0 or -1. */
+int hvx_xml_validate_vm(const char *what, const char *file, hvx_vm *vm);
+
 /* True if node N is an element named NAME (and, if NS is not NULL, in
  * namespace NS). */
 bool hvx_xml_is(const xmlNode *n, const char *name, const char *ns);
@@ -45,6 +61,14 @@ char *hvx_xml_text(const xmlNode *n);
 
 /* "/a/b/c" for element N, into BUF of LEN bytes; returns BUF. */
 const char *hvx_xml_path(const xmlNode *n, char *buf, size_t len);
+
+/* hvx_xml_error: fail at node N (may be NULL) of the document read
+ * from FILE, for the readers of format WHAT ("hyperv-xml", "ovf"):
+ * sets ERR with "WHAT: FILE:LINE: /path/of/n: MESSAGE" (MESSAGE from
+ * FMT, cut at 511 bytes) and returns -1.  One function so every XML
+ * reader names the place of a bad value the same way. */
+int hvx_xml_error(const char *what, const char *file, const xmlNode *n,
+                  int err, const char *fmt, ...) HVX_PRINTF(5, 6);
 
 /* Parse TEXT as a whole decimal unsigned number no larger than MAX.
  * Returns 0, or -1 without setting an error. */

@@ -52,6 +52,18 @@ int hvx_file_truncate(struct hvx_file *f, uint64_t size);
 /* Make the range read as zeros, punching a hole where possible. */
 int hvx_file_punch(struct hvx_file *f, uint64_t offset, uint64_t length);
 int hvx_file_sync(struct hvx_file *f);
+/* hvx_file_block_status: what the LENGTH (> 0) bytes of F at file
+ * offset OFFSET hold, as SEEK_DATA/SEEK_HOLE tell: sets *PNUM (1 to
+ * LENGTH) bytes of data (*FLAGS = HVX_BS_ALLOCATED) or of a hole
+ * (HVX_BS_ZERO).  Where the filesystem cannot tell, all LENGTH bytes
+ * are data.  Where no data follows OFFSET up to the end of the file
+ * (ENXIO), all LENGTH bytes get NO_DATA_FLAGS: HVX_BS_ZERO when reads
+ * there give zeros (raw), HVX_BS_ALLOCATED when they must be read to
+ * see what they are (a fixed VHD, whose footer follows its data: the
+ * range is then not what open checked).  Never fails. */
+int hvx_file_block_status(struct hvx_file *f, uint64_t offset,
+                          uint64_t length, unsigned no_data_flags,
+                          uint64_t *pnum, unsigned *flags);
 
 /* ---- format options (lib/options.c) -------------------------------- */
 

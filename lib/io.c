@@ -165,6 +165,37 @@ int hvx_file_punch(struct hvx_file *f, uint64_t offset, uint64_t length)
   return 0;
 }
 
+int hvx_file_block_status(struct hvx_file *f, uint64_t offset,
+                          uint64_t length, unsigned no_data_flags,
+                          uint64_t *pnum, unsigned *flags)
+{
+  off_t data, hole;
+
+  data = lseek(f->fd, (off_t)offset, SEEK_DATA);
+  if (data < 0) {
+    /* ENXIO: no data from here to the end of the file.  Anything else:
+     * no SEEK_DATA on this filesystem or device, so call it all data. */
+    *pnum = length;
+    *flags = errno == ENXIO ? no_data_flags : HVX_BS_ALLOCATED;
+    return 0;
+  }
+  if ((uint64_t)data > offset) {
+    *pnum = hvx_min_u64((uint64_t)data - offset, length);
+    *flags = HVX_BS_ZERO;
+    return 0;
+  }
+  /* Data at OFFSET, up to the next hole (there is always one at the end
+   * of the file; a failing SEEK_HOLE leaves the whole range data).
+   * lseek moves the shared file position, but all hvx I/O is
+   * positional, so this is safe beside reads and writes on other
+   * threads. */
+  hole = lseek(f->fd, (off_t)offset, SEEK_HOLE);
+  *pnum = hole > (off_t)offset ?
+    hvx_min_u64((uint64_t)hole - offset, length) : length;
+  *flags = HVX_BS_ALLOCATED;
+  return 0;
+}
+
 int hvx_file_sync(struct hvx_file *f)
 {
   if (f->nosync)

@@ -140,6 +140,14 @@ done
 qemu-img compare -q -f raw -F vpc "$T/src.raw" "$T/p.vhd" || fail "512K blocks: qemu-img compare"
 libvhdi_cmp "$T/p.vhd" "$T/src.raw"
 
+# A fixed disk is read and written from all the engine's workers at once
+# (like raw): 8 threads, both ways, checked by qemu-img.
+"$HVX" convert -m 8 -O vhd -o subformat=fixed "$T/src.raw" "$T/f8.vhd"
+qemu-img compare -q -f raw -F vpc "$T/src.raw" "$T/f8.vhd" || fail "fixed, 8 threads: qemu-img compare"
+"$HVX" convert -m 8 -O raw "$T/f8.vhd" "$T/f8.raw"
+qemu-img compare -q -f vpc -F raw "$T/f8.vhd" "$T/f8.raw" || fail "fixed to raw, 8 threads: qemu-img compare"
+rm -f "$T/f8.vhd" "$T/f8.raw"
+
 # hvx writing into qemu's image and qemu into hvx's.
 qemu-img create -q -f vpc "$T/qw.vhd" 8M
 qs=$(qsize "$T/qw.vhd")

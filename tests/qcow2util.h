@@ -10,29 +10,6 @@
 #include "testutil.h"
 #include "endian.h"
 
-static inline void poke(const char *path, uint64_t off, const void *b,
-                        size_t n)
-{
-  int fd = open(path, O_WRONLY);
-  assert_true(fd >= 0);
-  assert_int_equal(pwrite(fd, b, n, (off_t)off), (ssize_t)n);
-  close(fd);
-}
-
-static inline void poke_be32(const char *path, uint64_t off, uint32_t v)
-{
-  uint8_t b[4];
-  hvx_put_be32(b, v);
-  poke(path, off, b, 4);
-}
-
-static inline void poke_be64(const char *path, uint64_t off, uint64_t v)
-{
-  uint8_t b[8];
-  hvx_put_be64(b, v);
-  poke(path, off, b, 8);
-}
-
 static inline uint64_t peek_be64(const char *path, uint64_t off)
 {
   uint8_t b[8];

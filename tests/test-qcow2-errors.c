@@ -46,13 +46,13 @@ static void test_magic_version(void **state)
   const char *p = fresh("magic.qcow2");
   (void)state;
 
-  poke_be32(p, 4, 1);
+  file_write_be32(p, 4, 1);
   expect_open_fail(p, 0, ENOTSUP, "version 1 is not supported");
   /* Probing still picks qcow2, so the error is not "raw". */
   assert_null(hvx_open(p, NULL, 0));
   assert_hvx_error(ENOTSUP, "version 1");
-  poke_be32(p, 4, 3);
-  poke(p, 0, "QFI\xfa", 4);
+  file_write_be32(p, 4, 3);
+  file_write(p, 0, "QFI\xfa", 4);
   expect_open_fail(p, 0, EBADMSG, "bad magic");
 }
 
@@ -61,11 +61,11 @@ static void test_cluster_bits(void **state)
   const char *p = fresh("cbits.qcow2");
   (void)state;
 
-  poke_be32(p, 20, 8);
+  file_write_be32(p, 20, 8);
   expect_open_fail(p, 0, EBADMSG, "cluster_bits 8 out of range 9..21");
-  poke_be32(p, 20, 22);
+  file_write_be32(p, 20, 22);
   expect_open_fail(p, 0, ENOTSUP, "cluster_bits 22");
-  poke_be32(p, 20, 0xffffffffu);
+  file_write_be32(p, 20, 0xffffffffu);
   expect_open_fail(p, 0, EBADMSG, "cluster_bits 4294967295");
 }
 
@@ -74,16 +74,16 @@ static void test_sizes(void **state)
   const char *p = fresh("sizes.qcow2");
   (void)state;
 
-  poke_be64(p, 24, 1ull << 63);
+  file_write_be64(p, 24, 1ull << 63);
   expect_open_fail(p, 0, EFBIG, "size 9223372036854775808");
-  poke_be64(p, 24, 1ull << 62);
+  file_write_be64(p, 24, 1ull << 62);
   expect_open_fail(p, 0, EFBIG, "needs an L1 table");
-  poke_be64(p, 24, 1ull << 40); /* needs 2048 L1 entries, has 1 */
+  file_write_be64(p, 24, 1ull << 40); /* needs 2048 L1 entries, has 1 */
   expect_open_fail(p, 0, EBADMSG, "l1_size 1 too small");
-  poke_be64(p, 24, 1 << 20);
-  poke_be32(p, 36, 0xffffffffu);
+  file_write_be64(p, 24, 1 << 20);
+  file_write_be32(p, 36, 0xffffffffu);
   expect_open_fail(p, 0, EFBIG, "l1_size 4294967295 exceeds");
-  poke_be32(p, 36, 100000); /* 800000 bytes: past the end of the file */
+  file_write_be32(p, 36, 100000); /* 800000 bytes: past the end of the file */
   expect_open_fail(p, 0, EBADMSG, "beyond end of file");
 }
 
@@ -92,22 +92,22 @@ static void test_table_offsets(void **state)
   const char *p = fresh("offsets.qcow2");
   (void)state;
 
-  poke_be64(p, 40, L1_OFF + 8);
+  file_write_be64(p, 40, L1_OFF + 8);
   expect_open_fail(p, 0, EBADMSG, "l1_table_offset 0x30008");
-  poke_be64(p, 40, 1ull << 50);
+  file_write_be64(p, 40, 1ull << 50);
   expect_open_fail(p, 0, EBADMSG, "L1 table at 0x4000000000000");
-  poke_be64(p, 40, L1_OFF);
-  poke_be64(p, 48, 1ull << 40);
+  file_write_be64(p, 40, L1_OFF);
+  file_write_be64(p, 48, 1ull << 40);
   expect_open_fail(p, 0, EBADMSG, "refcount table at 0x10000000000");
-  poke_be64(p, 48, 100);
+  file_write_be64(p, 48, 100);
   expect_open_fail(p, 0, EBADMSG, "refcount_table_offset 0x64");
-  poke_be64(p, 48, CS);
-  poke_be32(p, 56, 0);
+  file_write_be64(p, 48, CS);
+  file_write_be32(p, 56, 0);
   expect_open_fail(p, 0, EBADMSG, "refcount_table_clusters is 0");
-  poke_be32(p, 56, 0x7fffffff);
+  file_write_be32(p, 56, 0x7fffffff);
   expect_open_fail(p, 0, EFBIG, "refcount_table_clusters 2147483647");
-  poke_be32(p, 56, 1);
-  poke_be32(p, 60, 1000000);
+  file_write_be32(p, 56, 1);
+  file_write_be32(p, 60, 1000000);
   expect_open_fail(p, 0, EBADMSG, "nb_snapshots 1000000");
 }
 
@@ -116,21 +116,21 @@ static void test_header_fields(void **state)
   const char *p = fresh("fields.qcow2");
   (void)state;
 
-  poke_be32(p, 96, 7);
+  file_write_be32(p, 96, 7);
   expect_open_fail(p, 0, EBADMSG, "refcount_order 7");
-  poke_be32(p, 96, 4);
-  poke_be32(p, 100, 100);
+  file_write_be32(p, 96, 4);
+  file_write_be32(p, 100, 100);
   expect_open_fail(p, 0, EBADMSG, "header_length 100");
-  poke_be32(p, 100, 113);
+  file_write_be32(p, 100, 113);
   expect_open_fail(p, 0, EBADMSG, "header_length 113");
-  poke_be32(p, 100, 1u << 30);
+  file_write_be32(p, 100, 1u << 30);
   expect_open_fail(p, 0, EBADMSG, "header_length 1073741824");
-  poke_be32(p, 100, 112);
-  poke_be32(p, 32, 1);
+  file_write_be32(p, 100, 112);
+  file_write_be32(p, 32, 1);
   expect_open_fail(p, 0, ENOTSUP, "encrypted images (crypt_method 1, AES)");
-  poke_be32(p, 32, 2);
+  file_write_be32(p, 32, 2);
   expect_open_fail(p, 0, ENOTSUP, "LUKS");
-  poke_be32(p, 32, 9);
+  file_write_be32(p, 32, 9);
   expect_open_fail(p, 0, EBADMSG, "crypt_method 9");
 }
 
@@ -140,20 +140,20 @@ static void test_incompatible_features(void **state)
   uint8_t ext[8 + 48 + 8] = { 0 };
   (void)state;
 
-  poke_be64(p, 72, 1ull << 2);
+  file_write_be64(p, 72, 1ull << 2);
   expect_open_fail(p, 0, ENOTSUP, "external data files");
-  poke_be64(p, 72, 1ull << 4);
+  file_write_be64(p, 72, 1ull << 4);
   expect_open_fail(p, 0, ENOTSUP, "extended L2 entries");
-  poke_be64(p, 72, 1ull << 3);
+  file_write_be64(p, 72, 1ull << 3);
   expect_open_fail(p, 0, EBADMSG, "compression_type is 0");
-  poke(p, 104, "\x01", 1);
+  file_write(p, 104, "\x01", 1);
   expect_open_fail(p, 0, ENOTSUP, "zstd");
-  poke(p, 104, "\x05", 1);
+  file_write(p, 104, "\x05", 1);
   expect_open_fail(p, 0, ENOTSUP, "unknown compression_type 5");
-  poke_be64(p, 72, 0);
+  file_write_be64(p, 72, 0);
   expect_open_fail(p, 0, EBADMSG, "compression_type 5 without");
-  poke(p, 104, "\x00", 1);
-  poke_be64(p, 72, 1ull << 40);
+  file_write(p, 104, "\x00", 1);
+  file_write_be64(p, 72, 1ull << 40);
   expect_open_fail(p, 0, ENOTSUP, "unknown incompatible feature bit 40");
   /* With a feature name table the error names the feature. */
   hvx_put_be32(ext, 0x6803f857);
@@ -161,7 +161,7 @@ static void test_incompatible_features(void **state)
   ext[8] = 0;
   ext[9] = 40;
   memcpy(ext + 10, "time travel", 11);
-  poke(p, 112, ext, sizeof ext);
+  file_write(p, 112, ext, sizeof ext);
   expect_open_fail(p, 0, ENOTSUP, "bit 40 (\"time travel\")");
 }
 
@@ -176,27 +176,27 @@ static void test_extensions(void **state)
   /* A length running past the header cluster. */
   hvx_put_be32(e, 0x12345678);
   hvx_put_be32(e + 4, 0xfffffff0u);
-  poke(p, 112, e, 8);
+  file_write(p, 112, e, 8);
   expect_open_fail(p, 0, EBADMSG, "header extension 0x12345678 at offset "
                    "112: length 4294967280 runs past");
   /* Backing format twice. */
   hvx_put_be32(e, 0xe2792aca);
   hvx_put_be32(e + 4, 3);
   memcpy(e + 8, "raw", 3);
-  poke(p, 112, e, 16);
-  poke(p, 128, e, 16);
+  file_write(p, 112, e, 16);
+  file_write(p, 128, e, 16);
   expect_open_fail(p, 0, EBADMSG, "header extension 0xe2792aca appears "
                    "twice");
   /* An oversized backing format name. */
   hvx_put_be32(e + 4, 40);
-  poke(p, 112, e, 8);
+  file_write(p, 112, e, 8);
   expect_open_fail(p, 0, EBADMSG, "backing format header extension length "
                    "40");
   /* The whole cluster full of empty unknown extensions, no end marker:
    * still a bounded walk, and the image opens. */
   for (size_t i = 0; i + 8 <= sizeof many; i += 8)
     hvx_put_be32(many + i, 0x0badcafe);
-  poke(p, 112, many, sizeof many);
+  file_write(p, 112, many, sizeof many);
   img = hvx_open(p, "qcow2", 0);
   if (!img)
     fail_msg("open: %s", hvx_error());
@@ -208,22 +208,22 @@ static void test_backing_name(void **state)
   const char *p = fresh("bname.qcow2");
   (void)state;
 
-  poke(p, 512, "nbd:foo", 7);
-  poke_be64(p, 8, 512);
-  poke_be32(p, 16, 2000);
+  file_write(p, 512, "nbd:foo", 7);
+  file_write_be64(p, 8, 512);
+  file_write_be32(p, 16, 2000);
   expect_open_fail(p, 0, EBADMSG, "backing_file_size 2000 exceeds 1023");
-  poke_be64(p, 8, CS - 3);
-  poke_be32(p, 16, 7);
+  file_write_be64(p, 8, CS - 3);
+  file_write_be32(p, 16, 7);
   expect_open_fail(p, 0, EBADMSG, "outside the header cluster");
-  poke_be64(p, 8, 512);
+  file_write_be64(p, 8, 512);
   expect_open_fail(p, 0, EPERM, "names a protocol");
-  poke(p, 512, "/etc/passwd", 11);
-  poke_be32(p, 16, 11);
+  file_write(p, 512, "/etc/passwd", 11);
+  file_write_be32(p, 16, 11);
   expect_open_fail(p, 0, EPERM, "outside the image's directory");
-  poke(p, 512, "missing.raw", 11);
+  file_write(p, 512, "missing.raw", 11);
   expect_open_fail(p, 0, ENOENT, "missing.raw");
-  poke(p, 512, "a\0b", 3);
-  poke_be32(p, 16, 3);
+  file_write(p, 512, "a\0b", 3);
+  file_write_be32(p, 16, 3);
   expect_open_fail(p, 0, EBADMSG, "NUL byte");
 }
 
@@ -234,12 +234,12 @@ static void test_backing_cycle(void **state)
   hvx_image *img;
   (void)state;
 
-  poke(a, 512, "cyc-b.qcow2", 11);
-  poke_be64(a, 8, 512);
-  poke_be32(a, 16, 11);
-  poke(b, 512, "cyc-a.qcow2", 11);
-  poke_be64(b, 8, 512);
-  poke_be32(b, 16, 11);
+  file_write(a, 512, "cyc-b.qcow2", 11);
+  file_write_be64(a, 8, 512);
+  file_write_be32(a, 16, 11);
+  file_write(b, 512, "cyc-a.qcow2", 11);
+  file_write_be64(b, 8, 512);
+  file_write_be32(b, 16, 11);
   expect_open_fail(a, 0, ELOOP, "cyclic");
   /* Without backing files it opens. */
   img = hvx_open(a, "qcow2", HVX_OPEN_NO_BACKING);
@@ -283,14 +283,14 @@ static void test_bad_entries(void **state)
   (void)state;
 
   /* An L2 entry not aligned to a cluster. */
-  poke_be64(p, l2, (1ull << 63) | (5 * CS + 512));
+  file_write_be64(p, l2, (1ull << 63) | (5 * CS + 512));
   img = hvx_open(p, "qcow2", 0);
   assert_non_null(img);
   assert_int_equal(hvx_pread(img, b, 512, 0), -1);
   assert_hvx_error(EBADMSG, "not cluster-aligned");
   hvx_close(img);
   /* An L1 entry pointing past the end of the file. */
-  poke_be64(p, L1_OFF, (1ull << 63) | (1ull << 40));
+  file_write_be64(p, L1_OFF, (1ull << 63) | (1ull << 40));
   img = hvx_open(p, "qcow2", 0);
   assert_non_null(img);
   assert_int_equal(hvx_pread(img, b, 512, 0), -1);
@@ -298,9 +298,9 @@ static void test_bad_entries(void **state)
                    "beyond end of file");
   hvx_close(img);
   /* Garbage where compressed data should be. */
-  poke_be64(p, L1_OFF, (1ull << 63) | l2);
+  file_write_be64(p, L1_OFF, (1ull << 63) | l2);
   memset(b, 0xff, sizeof b);
-  poke(p, e1 & ((1ull << 54) - 1), b, 64);
+  file_write(p, e1 & ((1ull << 54) - 1), b, 64);
   img = hvx_open(p, "qcow2", 0);
   assert_non_null(img);
   assert_int_equal(hvx_pread(img, b, 512, CS), -1);
@@ -316,26 +316,26 @@ static void test_dirty_corrupt_autoclear(void **state)
   (void)state;
 
   fill_pattern(e, sizeof e, 1);
-  poke_be64(p, 72, 1); /* dirty: reading is fine */
+  file_write_be64(p, 72, 1); /* dirty: reading is fine */
   img = hvx_open(p, "qcow2", 0);
   assert_non_null(img);
   assert_int_equal(hvx_pread(img, b, sizeof b, 0), 0);
   assert_memory_equal(b, e, sizeof b);
   hvx_close(img);
   expect_open_fail(p, HVX_OPEN_WRITE, ENOTSUP, "dirty");
-  poke_be64(p, 72, 2); /* corrupt: reading is fine, writing is not */
+  file_write_be64(p, 72, 2); /* corrupt: reading is fine, writing is not */
   img = hvx_open(p, "qcow2", 0);
   assert_non_null(img);
   hvx_close(img);
   expect_open_fail(p, HVX_OPEN_WRITE, EBADMSG, "marked corrupt");
-  poke_be64(p, 72, 0);
-  poke_be32(p, 60, 1);
-  poke_be64(p, 64, CS);
+  file_write_be64(p, 72, 0);
+  file_write_be32(p, 60, 1);
+  file_write_be64(p, 64, CS);
   expect_open_fail(p, HVX_OPEN_WRITE, ENOTSUP, "internal snapshots");
-  poke_be32(p, 60, 0);
-  poke_be64(p, 64, 0);
+  file_write_be32(p, 60, 0);
+  file_write_be64(p, 64, 0);
   /* Unknown autoclear bits are cleared by a writer. */
-  poke_be64(p, 88, 0x8000000000000003ull);
+  file_write_be64(p, 88, 0x8000000000000003ull);
   img = hvx_open(p, "qcow2", HVX_OPEN_WRITE);
   assert_non_null(img);
   assert_int_equal(hvx_pwrite(img, e, 100, 5000), 0);
@@ -387,19 +387,19 @@ static void test_check(void **state)
   check_expect(p, 0, 0, NULL);
   /* Header refcount 2: a leak. */
   hvx_put_be16(rc, 2);
-  poke(p, 2 * CS, rc, 2);
+  file_write(p, 2 * CS, rc, 2);
   check_expect(p, 0, 1, "cluster 0x0 leaked: refcount 2, 1 references");
   /* Data cluster refcount 0: corruption (and COPIED now wrong). */
   hvx_put_be16(rc, 1);
-  poke(p, 2 * CS, rc, 2);
+  file_write(p, 2 * CS, rc, 2);
   hvx_put_be16(rc, 0);
-  poke(p, 2 * CS + 2 * (data / CS), rc, 2);
+  file_write(p, 2 * CS + 2 * (data / CS), rc, 2);
   check_expect(p, 2, 0, "has refcount 0 but 1 references");
   hvx_put_be16(rc, 1);
-  poke(p, 2 * CS + 2 * (data / CS), rc, 2);
+  file_write(p, 2 * CS + 2 * (data / CS), rc, 2);
   check_expect(p, 0, 0, NULL);
   /* Data "in" the refcount block: overlap, refcount and COPIED. */
-  poke_be64(p, l2, (1ull << 63) | (2 * CS));
+  file_write_be64(p, l2, (1ull << 63) | (2 * CS));
   check_expect(p, 2, 1, NULL);
 }
 
@@ -411,7 +411,7 @@ static void test_check_beyond_eof(void **state)
   hvx_image *img;
   (void)state;
 
-  poke_be64(p, l2, (1ull << 63) | (1ull << 40));
+  file_write_be64(p, l2, (1ull << 63) | (1ull << 40));
   img = hvx_open(p, "qcow2", 0);
   assert_non_null(img);
   assert_true(hvx_check(img, count_problem, &s) >= 1);

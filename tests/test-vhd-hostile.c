@@ -52,8 +52,8 @@ static void expect_checksum_error(const char *p, uint64_t off, size_t len,
   uint8_t b[1024], junk = 0x77;
   char want[160];
 
-  write_at(p, off + 200, &junk, 1);
-  read_at(p, off, b, len);
+  file_write(p, off + 200, &junk, 1);
+  file_read(p, off, b, len);
   snprintf(want, sizeof want, "%s: checksum mismatch: stored 0x%08x, "
            "computed 0x%08x", what, hvx_be32(b + csum_off),
            vhd_checksum(b, len, csum_off));
@@ -74,8 +74,8 @@ static void test_both_footers_bad(void **state)
   uint8_t junk = 0x77;
   (void)state;
 
-  write_at(p, file_size(p) - 300, &junk, 1);
-  write_at(p, 300, &junk, 1);
+  file_write(p, file_size(p) - 300, &junk, 1);
+  file_write(p, 300, &junk, 1);
   expect_open_error(p, "vhd", EBADMSG, "and no valid footer copy");
 }
 
@@ -88,7 +88,7 @@ static void test_not_vhd(void **state)
   unlink(p);
   fill_pattern(buf, sizeof buf, 1);
   assert_int_equal(creat(p, 0644) >= 0, 1);
-  write_at(p, 0, buf, sizeof buf);
+  file_write(p, 0, buf, sizeof buf);
   expect_open_error(p, "vhd", EBADMSG, "no footer cookie 'conectix'");
   assert_int_equal(truncate(p, 100), 0);
   expect_open_error(p, "vpc", EBADMSG, "too small to hold a VHD footer");
@@ -104,7 +104,7 @@ static void test_header_checksum_and_cookie(void **state)
   expect_checksum_error(make("hsum.vhd", MIB, NULL), HDR, 1024,
                         VHD_H_CHECKSUM, "dynamic disk header at 0x200");
   p = make("hcookie.vhd", MIB, NULL);
-  write_at(p, HDR, "cxsparsX", 8);
+  file_write(p, HDR, "cxsparsX", 8);
   reseal_at(p, HDR, 1024, VHD_H_CHECKSUM);
   expect_open_error(p, NULL, EBADMSG, "cookie is not 'cxsparse'");
 }
@@ -250,16 +250,16 @@ static void test_bat_entries(void **state)
 
   write_data(p, 0, 512);
   write_data(p, 2 * MIB, 512);
-  read_at(p, BAT, b, 4);
+  file_read(p, BAT, b, 4);
   e0 = hvx_be32(b);
-  put32_at(p, BAT + 4, 0x10000000u);
+  file_write_be32(p, BAT + 4, 0x10000000u);
   expect_one_problem(p, 2 * MIB, "BAT entry 1: block at 0x2000000000",
                      0x2000000000ull, "beyond the end of the file");
-  put32_at(p, BAT + 4, BAT / 512);
+  file_write_be32(p, BAT + 4, BAT / 512);
   expect_one_problem(p, 2 * MIB, "overlaps the block allocation table at "
                      "0x600", BAT, "overlaps the block allocation table");
   /* Entries 0 and 1 share a block. */
-  put32_at(p, BAT + 4, e0);
+  file_write_be32(p, BAT + 4, e0);
   expect_one_problem(p, 0, NULL, (uint64_t)e0 * 512, "blocks of BAT entries "
                      "0 and 1 overlap");
 }
@@ -294,19 +294,19 @@ static void set_locator(const char *p, int i, uint32_t code,
   uint64_t e = HDR + VHD_H_LOCATORS + (uint64_t)i * VHD_LOCATOR_SIZE;
   uint8_t off[8];
 
-  read_at(p, e + 16, off, 8);
-  put32_at(p, e, code);
-  put32_at(p, e + 4, space);
-  put32_at(p, e + 8, len);
+  file_read(p, e + 16, off, 8);
+  file_write_be32(p, e, code);
+  file_write_be32(p, e + 4, space);
+  file_write_be32(p, e + 8, len);
   if (data)
-    write_at(p, hvx_be64(off), data, len);
+    file_write(p, hvx_be64(off), data, len);
   reseal_at(p, HDR, 1024, VHD_H_CHECKSUM);
 }
 
 static void clear_parent_name(const char *p)
 {
   uint8_t z[512] = { 0 };
-  write_at(p, HDR + VHD_H_PARENT_NAME, z, sizeof z);
+  file_write(p, HDR + VHD_H_PARENT_NAME, z, sizeof z);
   reseal_at(p, HDR, 1024, VHD_H_CHECKSUM);
 }
 
@@ -389,8 +389,8 @@ static void test_locator_loops_and_junk(void **state)
   make("yparent.vhd", MIB, NULL);
   c = make("ychild.vhd", 0, "parent=yparent.vhd");
   /* The child names itself (and claims its own unique ID). */
-  read_at(c, VHD_F_UUID, self, 16);
-  write_at(c, HDR + VHD_H_PARENT_UUID, self, 16);
+  file_read(c, VHD_F_UUID, self, 16);
+  file_write(c, HDR + VHD_H_PARENT_UUID, self, 16);
   n = utf16(".\\ychild.vhd", true, d);
   set_locator(c, 1, VHD_PLAT_W2RU, d, n, 512);
   set_locator(c, 0, 0, NULL, 0, 0);

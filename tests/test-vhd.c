@@ -231,7 +231,7 @@ static void test_block_status_bitmap(void **state)
   {
     struct vhd_state *s = img->priv;
     uint8_t bm;
-    read_at(p, (uint64_t)s->bat[1] * 512, &bm, 1);
+    file_read(p, (uint64_t)s->bat[1] * 512, &bm, 1);
     assert_int_equal(bm, 0x18);
   }
   hvx_close(img);
@@ -382,7 +382,7 @@ static void test_differencing_bitmap(void **state)
   memcpy(exp + 512 * 1024 + 5120, buf, 512);
   assert_content(img, exp, 2 * MIB);
   s = img->priv;
-  read_at(cp, (uint64_t)s->bat[1] * 512, bm, 4);
+  file_read(cp, (uint64_t)s->bat[1] * 512, bm, 4);
   assert_int_equal(bm[0], 0x00);
   assert_int_equal(bm[1], 0xFF);
   assert_int_equal(bm[2], 0x00);
@@ -392,7 +392,7 @@ static void test_differencing_bitmap(void **state)
   assert_non_null(img);
   assert_int_equal(hvx_pwrite(img, buf, 512, 5 * 512), 0);
   s = img->priv;
-  read_at(cp, (uint64_t)s->bat[0] * 512, bm, 2);
+  file_read(cp, (uint64_t)s->bat[0] * 512, bm, 2);
   assert_int_equal(bm[0], 0x04);
   assert_int_equal(bm[1], 0x00);
   hvx_close(img);
@@ -452,7 +452,7 @@ static void test_footer_fallback(void **state)
   assert_int_equal(hvx_pwrite(img, buf, sizeof buf, 8192), 0);
   hvx_close(img);
   end = file_size(p) - 512;
-  write_at(p, end + 100, &junk, 1);
+  file_write(p, end + 100, &junk, 1);
 
   img = hvx_open(p, NULL, 0);
   assert_non_null(img);

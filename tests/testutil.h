@@ -10,9 +10,12 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <fcntl.h>
+#include <sys/stat.h>
 
 #include <cmocka.h>
 
+#include "endian.h"
 #include "internal.h"
 
 /* A fresh scratch directory per test program, removed at exit. */
@@ -97,6 +100,49 @@ static inline void assert_same_image(const char *a, const char *b)
              (unsigned long long)where);
   hvx_close(ia);
   hvx_close(ib);
+}
+
+/* Raw access to a test image's bytes, for building and damaging files
+ * independently of the drivers. */
+static inline uint64_t file_size(const char *path)
+{
+  struct stat st;
+  assert_int_equal(stat(path, &st), 0);
+  return (uint64_t)st.st_size;
+}
+
+static inline void file_read(const char *path, uint64_t off, void *buf,
+                             size_t n)
+{
+  int fd = open(path, O_RDONLY);
+  assert_true(fd >= 0);
+  assert_int_equal(pread(fd, buf, n, (off_t)off), (ssize_t)n);
+  close(fd);
+}
+
+static inline void file_write(const char *path, uint64_t off,
+                              const void *buf, size_t n)
+{
+  int fd = open(path, O_WRONLY);
+  assert_true(fd >= 0);
+  assert_int_equal(pwrite(fd, buf, n, (off_t)off), (ssize_t)n);
+  close(fd);
+}
+
+static inline void file_write_be32(const char *path, uint64_t off,
+                                   uint32_t v)
+{
+  uint8_t b[4];
+  hvx_put_be32(b, v);
+  file_write(path, off, b, 4);
+}
+
+static inline void file_write_be64(const char *path, uint64_t off,
+                                   uint64_t v)
+{
+  uint8_t b[8];
+  hvx_put_be64(b, v);
+  file_write(path, off, b, 8);
 }
 
 #endif /* HVX_TESTUTIL_H */

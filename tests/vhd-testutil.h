@@ -8,45 +8,6 @@
 #include "endian.h"
 #include "../formats/vhd.h"
 
-static inline uint64_t file_size(const char *path)
-{
-  struct stat st;
-  assert_int_equal(stat(path, &st), 0);
-  return (uint64_t)st.st_size;
-}
-
-static inline void read_at(const char *path, uint64_t off, void *buf,
-                           size_t n)
-{
-  int fd = open(path, O_RDONLY);
-  assert_true(fd >= 0);
-  assert_int_equal(pread(fd, buf, n, (off_t)off), (ssize_t)n);
-  close(fd);
-}
-
-static inline void write_at(const char *path, uint64_t off, const void *buf,
-                            size_t n)
-{
-  int fd = open(path, O_WRONLY);
-  assert_true(fd >= 0);
-  assert_int_equal(pwrite(fd, buf, n, (off_t)off), (ssize_t)n);
-  close(fd);
-}
-
-static inline void put32_at(const char *path, uint64_t off, uint32_t v)
-{
-  uint8_t b[4];
-  hvx_put_be32(b, v);
-  write_at(path, off, b, 4);
-}
-
-static inline void put64_at(const char *path, uint64_t off, uint64_t v)
-{
-  uint8_t b[8];
-  hvx_put_be64(b, v);
-  write_at(path, off, b, 8);
-}
-
 /* Recompute the checksum of the structure of LEN bytes at OFF (a footer:
  * 512 and VHD_F_CHECKSUM; the header: 1024 and VHD_H_CHECKSUM). */
 static inline void reseal_at(const char *path, uint64_t off, size_t len,
@@ -54,9 +15,9 @@ static inline void reseal_at(const char *path, uint64_t off, size_t len,
 {
   uint8_t b[1024];
   assert_true(len <= sizeof b);
-  read_at(path, off, b, len);
+  file_read(path, off, b, len);
   hvx_put_be32(b + csum_off, vhd_checksum(b, len, csum_off));
-  write_at(path, off, b, len);
+  file_write(path, off, b, len);
 }
 
 /* Patch a footer field in both the footer and (if dynamic) its copy. */
@@ -65,11 +26,11 @@ static inline void patch_footer32(const char *path, size_t field, uint32_t v)
   uint64_t end = file_size(path) - 512;
   uint8_t c[8];
 
-  put32_at(path, end + field, v);
+  file_write_be32(path, end + field, v);
   reseal_at(path, end, 512, VHD_F_CHECKSUM);
-  read_at(path, 0, c, 8);
+  file_read(path, 0, c, 8);
   if (memcmp(c, "conectix", 8) == 0) {
-    put32_at(path, field, v);
+    file_write_be32(path, field, v);
     reseal_at(path, 0, 512, VHD_F_CHECKSUM);
   }
 }
@@ -78,13 +39,13 @@ static inline void patch_footer32(const char *path, size_t field, uint32_t v)
 
 static inline void patch_header32(const char *path, size_t field, uint32_t v)
 {
-  put32_at(path, HDR + field, v);
+  file_write_be32(path, HDR + field, v);
   reseal_at(path, HDR, 1024, VHD_H_CHECKSUM);
 }
 
 static inline void patch_header64(const char *path, size_t field, uint64_t v)
 {
-  put64_at(path, HDR + field, v);
+  file_write_be64(path, HDR + field, v);
   reseal_at(path, HDR, 1024, VHD_H_CHECKSUM);
 }
 

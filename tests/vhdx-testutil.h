@@ -13,31 +13,6 @@
 
 #define MIB (1u << 20)
 
-static inline void file_read(const char *path, uint64_t off, void *buf,
-                             size_t n)
-{
-  int fd = open(path, O_RDONLY);
-  assert_true(fd >= 0);
-  assert_int_equal(pread(fd, buf, n, (off_t)off), (ssize_t)n);
-  close(fd);
-}
-
-static inline void file_write(const char *path, uint64_t off,
-                              const void *buf, size_t n)
-{
-  int fd = open(path, O_WRONLY);
-  assert_true(fd >= 0);
-  assert_int_equal(pwrite(fd, buf, n, (off_t)off), (ssize_t)n);
-  close(fd);
-}
-
-static inline uint64_t file_size(const char *path)
-{
-  struct stat st;
-  assert_int_equal(stat(path, &st), 0);
-  return (uint64_t)st.st_size;
-}
-
 static inline void copy_file(const char *from, const char *to)
 {
   char cmd[600];

@@ -55,8 +55,9 @@ static const struct hvx_driver *named_driver(const char *format)
   return d;
 }
 
-struct hvx_image *hvx_open_internal(const char *path, const char *format,
-                                    unsigned flags, struct hvx_image *child)
+static struct hvx_image *open_image(const char *path, const char *format,
+                                    unsigned flags, struct hvx_image *child,
+                                    const struct hvx_io_hook *hook)
 {
   struct hvx_image *img;
   bool write = flags & HVX_OPEN_WRITE;
@@ -78,6 +79,7 @@ struct hvx_image *hvx_open_internal(const char *path, const char *format,
     goto fail;
   if (hvx_file_open(&img->file, path, write, false) < 0)
     goto fail;
+  img->file.hook = hook;
   if (write && flock(img->file.fd, LOCK_EX | LOCK_NB) < 0) {
     hvx_set_error(errno == EWOULDBLOCK ? EBUSY : errno,
                   "%s: image is in use by another process (locked)", path);
@@ -101,6 +103,19 @@ struct hvx_image *hvx_open_internal(const char *path, const char *format,
 fail:
   hvx_close(img);
   return NULL;
+}
+
+struct hvx_image *hvx_open_internal(const char *path, const char *format,
+                                    unsigned flags, struct hvx_image *child)
+{
+  return open_image(path, format, flags, child, NULL);
+}
+
+struct hvx_image *hvx_open_hooked(const char *path, const char *format,
+                                  unsigned flags,
+                                  const struct hvx_io_hook *hook)
+{
+  return open_image(path, format, flags, NULL, hook);
 }
 
 HVX_API hvx_image *hvx_open(const char *path, const char *format,

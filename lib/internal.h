@@ -25,12 +25,15 @@ void hvx_prefix_error(const char *fmt, ...) HVX_PRINTF(1, 2);
 
 /* ---- files (lib/io.c) ---------------------------------------------- */
 
+struct hvx_io_hook;
+
 struct hvx_file {
   int fd;
   bool writable;
   bool nosync; /* hvx_file_sync does nothing (a conversion asked for
                   no sync: the caller syncs, or does not need to) */
   char *path;
+  const struct hvx_io_hook *hook; /* tests only; NULL in normal use */
 };
 
 /* Open PATH; WRITE for read-write.  CREATE makes a new file (O_EXCL). */
@@ -64,6 +67,38 @@ int hvx_file_sync(struct hvx_file *f);
 int hvx_file_block_status(struct hvx_file *f, uint64_t offset,
                           uint64_t length, unsigned no_data_flags,
                           uint64_t *pnum, unsigned *flags);
+
+/* ---- test-only I/O interposition (lib/io.c) ------------------------ *
+ * For crash simulation: a test opens an image with hvx_open_hooked and
+ * its hook sees every operation that changes the file, in order, before
+ * it happens, and decides how much of it reaches the file.  Never used
+ * by the library itself, not reachable from the public API, and not
+ * exported from libhvx.so (tests link libhvxcore). */
+enum hvx_io_kind { HVX_IO_PWRITE, HVX_IO_TRUNCATE, HVX_IO_PUNCH, HVX_IO_SYNC };
+
+struct hvx_io_op {
+  enum hvx_io_kind kind;
+  uint64_t offset;  /* pwrite, punch: where; truncate: the new size */
+  uint64_t length;  /* pwrite, punch: how many bytes; else 0 */
+  const void *buf;  /* pwrite: the bytes; else NULL */
+};
+
+struct hvx_io_hook {
+  /* Return how many leading bytes of a pwrite or punch reach the file
+   * (0..length: fewer is a torn operation); for truncate and sync, 0
+   * drops the operation and anything else does it.  Either way the
+   * caller is told it succeeded, as a page cache would.  A negative
+   * value fails the operation with EIO, untouched: a dead device. */
+  int64_t (*fn)(void *opaque, const struct hvx_io_op *op);
+  void *opaque;
+};
+
+/* As hvx_open, with HOOK (which must outlive the image) installed on the
+ * image's file before the driver's open runs, so it sees an open-time
+ * log replay too.  Backing files are opened without it. */
+struct hvx_image *hvx_open_hooked(const char *path, const char *format,
+                                  unsigned flags,
+                                  const struct hvx_io_hook *hook);
 
 /* ---- format options (lib/options.c) -------------------------------- */
 

@@ -62,6 +62,12 @@ uint8_t *qcow2_cache_get(struct hvx_image *img, struct qcow2_cache *c,
     if (e->offset == 0 || (victim->offset != 0 && e->used < victim->used))
       victim = e;
   }
+  if (victim->offset && victim->dirty && c == &q->l2c &&
+      (hvx_file_sync(&img->file) < 0 ||
+       qcow2_cache_flush(img, &q->rbc) < 0 ||
+       qcow2_flush_reftable(img) < 0 || hvx_file_sync(&img->file) < 0))
+    return NULL; /* an L2 table goes out only after what it references
+                    and the refcounts that count it (qcow2_write_metadata) */
   if (victim->offset && write_entry(img, victim) < 0)
     return NULL;
   victim->offset = 0;

@@ -70,6 +70,15 @@ static bool have_qemu_img(void)
   return system("qemu-img --version >/dev/null 2>&1") == 0;
 }
 
+/* A test that says (by skipping) when qemu-img, the independent
+ * oracle, is missing, so that its checks were not run. */
+static void test_qemu_img_present(void **state)
+{
+  (void)state;
+  if (!have_qemu_img())
+    skip();
+}
+
 static void run_ok(const char *what, const char *cmd)
 {
   int r = system(cmd);

@@ -386,6 +386,16 @@ static const struct wop writes_1m[] = {
   { W_END, 0, 0 }
 };
 
+static void test_qcow2_writes(void **state)
+{
+  struct wfix *fx = new_fix("qcow2: writes", "qcow2", "qcow2", writes_1m,
+                            10, 0);
+  (void)state;
+
+  make_orig(fx, 6 * MIB, "cluster_size=65536", vhd_data);
+  crash_fix(fx);
+}
+
 static void test_vhd_writes(void **state)
 {
   struct wfix *fx = new_fix("vhd dynamic: writes", "vhd", "vpc", writes_1m,
@@ -406,13 +416,6 @@ static void test_vhdx_writes(void **state)
   crash_fix(fx);
 }
 
-static void test_qemu_img_present(void **state)
-{
-  (void)state;
-  if (!have_qemu_img())
-    skip();
-}
-
 int main(void)
 {
   const struct CMUnitTest tests[] = {
@@ -420,6 +423,7 @@ int main(void)
     cmocka_unit_test(test_vhd_footer_damaged),
     cmocka_unit_test(test_vhd_footer_missing),
     cmocka_unit_test(test_qcow2_autoclear),
+    cmocka_unit_test(test_qcow2_writes),
     cmocka_unit_test(test_vhd_writes),
     cmocka_unit_test(test_vhdx_writes),
   };

@@ -411,13 +411,6 @@ static void test_big_log(void **state)
   crash_fixture(fx);
 }
 
-static void test_qemu_img_present(void **state)
-{
-  (void)state;
-  if (!have_qemu_img())
-    skip();
-}
-
 int main(void)
 {
   const struct CMUnitTest tests[] = {

@@ -125,6 +125,8 @@ struct qcow2 {
 
   /* Writing (only set up when open for writing). */
   bool writable;
+  bool fresh;                  /* created by this handle: an evicted L2
+                                  table needs no syncs (qcow2-cache.c) */
   uint64_t *reftable;          /* host byte order */
   uint64_t reftable_entries;
   uint64_t end_cluster;        /* clusters below are in use or reserved */

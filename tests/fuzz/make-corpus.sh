@@ -7,7 +7,11 @@
 # (sparse.py), once as they are and once with their checksums recomputed
 # by the harness (*.crc).  Run by hand; commit the result.
 #
-#   make-corpus.sh [FORMAT...]     default: qcow2 vhd vhdx
+#   make-corpus.sh [FORMAT...]     default: qcow2 vhd vhdx convert
+#
+# "convert" (the conversion and write oracle, fuzz-convert.h) gets one
+# small image of each format from an 8 KiB source, so that each input
+# is converted five times quickly.
 #
 # The text parsers' seeds (corpus/xl, hyperv-xml, ovf, trace, cpuid,
 # enl, vbd) are copies of the test fixtures and hand-written lines, see
@@ -15,7 +19,7 @@
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 t=$(mktemp -d); trap 'rm -rf "$t"' EXIT
-[ $# -gt 0 ] || set -- qcow2 vhd vhdx
+[ $# -gt 0 ] || set -- qcow2 vhd vhdx convert
 
 # 64 KiB of mixed content
 head -c 16384 /dev/urandom > "$t/src.raw"
@@ -58,6 +62,25 @@ for fmt in "$@"; do
       bzip2 -dc "$here/../fixtures/$f.vhdx.bz2" > "$t/img"
       python3 "$here/sparse.py" vhdx "$t/img" "$here/corpus/vhdx/$f.vhdx"
     done
+    ;;
+  convert)
+    head -c 4096 /dev/urandom > "$t/small.raw"
+    head -c 4096 /dev/zero >> "$t/small.raw"
+    mkdir -p "$here/corpus/convert"
+    for spec in qcow2:-o:cluster_size=512 qcow2c:-c:-o:cluster_size=512 \
+                vhd:-O:vpc:-o:subformat=dynamic \
+                vhd-fixed:-O:vpc:-o:subformat=fixed \
+                vhdx:-O:vhdx:-o:subformat=dynamic,block_size=1M,log_size=1M; do
+      name=${spec%%:*}
+      IFS=: read -r -a args <<< "${spec#*:}"
+      case $name in qcow2*) args=(-O qcow2 "${args[@]}") ;; esac
+      qemu-img convert -q -f raw "${args[@]}" "$t/small.raw" "$t/img"
+      case $name in
+      vhd*) python3 "$here/sparse.py" pack "$t/img" "$here/corpus/convert/$name" ;;
+      *) cp "$t/img" "$here/corpus/convert/$name" ;;
+      esac
+    done
+    head -c 1024 /dev/urandom > "$here/corpus/convert/raw"
     ;;
   *) echo "make-corpus: no recipe for $fmt" >&2; exit 1 ;;
   esac

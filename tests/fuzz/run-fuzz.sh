@@ -3,7 +3,8 @@
 #
 #   run-fuzz.sh SRCDIR BUILDDIR [SECONDS] [TARGET...]
 #
-# TARGET is an image format (qcow2, vhd, vhdx, raw: fuzz-image.c) or a
+# TARGET is an image format (qcow2, vhd, vhdx, raw: fuzz-image.c), the
+# conversion and write oracle (convert: fuzz-image.c, fuzz-convert.h) or a
 # text parser (xl, hyperv-xml, ovf, trace, cpuid, enl, vbd:
 # fuzz-config.c); default all but raw.  Image targets run SECONDS each,
 # the text parsers (cheap, small inputs, saturate quickly) SECONDS/3.
@@ -28,9 +29,9 @@ build=$(cd "$2" && pwd)
 seconds=${3:-20}
 shift $(( $# >= 3 ? 3 : $# ))
 targets=("$@")
-image_targets=" raw qcow2 vhd vhdx "
+image_targets=" raw qcow2 vhd vhdx convert "
 config_targets=" xl hyperv-xml ovf trace cpuid enl vbd "
-[ ${#targets[@]} -gt 0 ] || targets=(qcow2 vhd vhdx xl hyperv-xml ovf trace cpuid enl vbd)
+[ ${#targets[@]} -gt 0 ] || targets=(qcow2 vhd vhdx convert xl hyperv-xml ovf trace cpuid enl vbd)
 
 command -v clang >/dev/null || { echo "run-fuzz: clang is not installed" >&2; exit 1; }
 out=$build/fuzz

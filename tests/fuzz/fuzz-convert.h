@@ -253,6 +253,11 @@ static void write_in_place(const char *rw, const char *format, uint8_t *model,
       off &= ~(uint64_t)511, len = (len + 511) & ~(uint64_t)511;
     if (len > size - off)
       len = size - off;
+    if (convert_verbose())
+      fprintf(stderr, "fuzz-convert: %s %llu bytes at %llu%s\n",
+              r & 0x20000 ? "zero" : r & 0x80000 ? "write zeros" : "write",
+              (unsigned long long)len, (unsigned long long)off,
+              r & 0x20000 && r & 0x40000 ? " (may unmap)" : "");
     hvx_clear_error();
     if (r & 0x20000) {
       rc = hvx_zero(img, off, len, r & 0x40000 ? HVX_ZERO_MAY_UNMAP : 0);

@@ -460,6 +460,84 @@ static void fuzz_vbd(const uint8_t *data, size_t size)
   }
 }
 
+/* The lines of TEXT (LEN bytes) in reverse order, in a new buffer of
+ * *OUTLEN bytes. */
+static char *reverse_lines(const char *text, size_t len, size_t *outlen)
+{
+  char *out = malloc(len + 2), *at = out;
+  size_t end = len;
+
+  PROMISE(out, "malloc");
+  while (end > 0) {
+    size_t start = end;
+    while (start > 0 && text[start - 1] != '\n')
+      start--;
+    memcpy(at, text + start, end - start);
+    at += end - start;
+    *at++ = '\n';
+    end = start ? start - 1 : 0;
+  }
+  *at = '\0';
+  *outlen = (size_t)(at - out);
+  return out;
+}
+
+/* A xenstore listing (hvx_vm_from_xenstore_listing), read for each
+ * domain it names under /local/domain/ (at most 4).  What is read is
+ * valid, the listing's line order does not matter, and every writer
+ * and translator takes the model. */
+static void fuzz_xenstore(const uint8_t *data, size_t size)
+{
+  const char *text = (const char *)data, *p = text, *end = text + size;
+  static const char key[] = "/local/domain/";
+  unsigned seen[4];
+  int nseen = 0;
+  size_t revlen;
+  char *rev = reverse_lines(text, size, &revlen);
+
+  while (nseen < 4 && p < end &&
+         (p = memmem(p, (size_t)(end - p), key, sizeof key - 1))) {
+    unsigned long d = 0;
+    int k, digits = 0;
+    for (p += sizeof key - 1; p < end && *p >= '0' && *p <= '9' &&
+         digits < 6; p++, digits++)
+      d = d * 10 + (unsigned long)(*p - '0');
+    for (k = 0; k < nseen && seen[k] != d; k++)
+      ;
+    if (!digits || k < nseen)
+      continue;
+    seen[nseen++] = (unsigned)d;
+  }
+  if (!nseen)
+    seen[nseen++] = 0;
+  for (int k = 0; k < nseen; k++) {
+    hvx_report *r = hvx_report_new();
+    hvx_vm *vm, *again;
+
+    hvx_clear_error();
+    vm = hvx_vm_from_xenstore_listing(text, size, seen[k], r);
+    hvx_report_free(r);
+    again = hvx_vm_from_xenstore_listing(rev, revlen, seen[k], NULL);
+    if (!vm) {
+      failed_properly("hvx_vm_from_xenstore_listing");
+      PROMISE(strncmp(hvx_error(), "xenstore", 8) == 0,
+              "xenstore error without 'xenstore'");
+      PROMISE(!again, "domain %u read only with the lines reversed",
+              seen[k]);
+      hvx_vm_free(again);
+      continue;
+    }
+    PROMISE(again, "domain %u not read with the lines reversed", seen[k]);
+    same_model(vm, again, "reversing the listing");
+    hvx_vm_free(again);
+    PROMISE(hvx_vm_validate(vm) == 0, "domain %u read but not valid",
+            seen[k]);
+    write_everything(vm);
+    hvx_vm_free(vm);
+  }
+  free(rev);
+}
+
 static const struct {
   const char *name;
   void (*fn)(const uint8_t *, size_t);
@@ -471,6 +549,7 @@ static const struct {
   { "cpuid", fuzz_cpuid },
   { "enl", fuzz_enl },
   { "vbd", fuzz_vbd },
+  { "xenstore", fuzz_xenstore },
 };
 
 static void (*parser(void))(const uint8_t *, size_t)
@@ -486,7 +565,8 @@ static void (*parser(void))(const uint8_t *, size_t)
     if (strcmp(parsers[i].name, name) == 0)
       return fn = parsers[i].fn;
   fprintf(stderr, "fuzz-config: unknown parser '%s' (HVX_FUZZ_PARSER: xl, "
-          "hyperv-xml, ovf, trace, cpuid, enl, vbd)\n", name ? name : "");
+          "hyperv-xml, ovf, trace, cpuid, enl, vbd, xenstore)\n",
+          name ? name : "");
   exit(2);
 }
 

@@ -9,6 +9,11 @@
 #
 #   make-corpus.sh [FORMAT...]     default: qcow2 vhd vhdx convert
 #
+# "xenstore": listings (as `xenstore-ls -f` prints them) of the tree the
+# interop test serves, tests/fixtures/xenstore-tree.json: the whole tree,
+# each domain's part (one per domain, some malformed on purpose), and
+# the same in the other spellings the reader takes.
+#
 # "convert" (the conversion and write oracle, fuzz-convert.h) gets one
 # small image of each format from an 8 KiB source, so that each input
 # is converted five times quickly.
@@ -81,6 +86,44 @@ for fmt in "$@"; do
       esac
     done
     head -c 1024 /dev/urandom > "$here/corpus/convert/raw"
+    ;;
+  xenstore)
+    mkdir -p "$here/corpus/xenstore"
+    python3 - "$here/../fixtures/xenstore-tree.json" "$here/corpus/xenstore" <<'PY'
+import json, re, sys
+tree = json.load(open(sys.argv[1]))
+out = sys.argv[2]
+def quote(v):
+    s = ""
+    for ch in v:
+        if ch in '\\"':
+            s += "\\" + ch
+        elif " " <= ch <= "~":
+            s += ch
+        else:
+            s += "\\%03o" % ord(ch)
+    return '"' + s + '"'
+def write(name, paths, form="quoted"):
+    with open("%s/%s" % (out, name), "w") as f:
+        for p in sorted(paths):
+            if form == "plain":
+                f.write("%s = %s\n" % (p, tree[p]))
+            elif form == "perms":
+                f.write("%s = %s  (n0,r5)\n" % (p, quote(tree[p])))
+            else:
+                f.write("%s = %s\n" % (p, quote(tree[p])))
+write("all", tree)
+doms = sorted({int(m.group(1)) for p in tree
+               for m in [re.match(r"/local/domain/(\d+)/", p)] if m})
+for d in doms:
+    mine = [p for p in tree
+            if re.match(r"/local/domain/%d/|/libxl/%d/|/local/domain/\d+/"
+                        r"backend/[^/]+/%d/" % (d, d, d), p)]
+    write("dom%d" % d, mine)
+dom5 = [p for p in tree if "/5/" in p]
+write("dom5-plain", dom5, "plain")
+write("dom5-perms", dom5, "perms")
+PY
     ;;
   *) echo "make-corpus: no recipe for $fmt" >&2; exit 1 ;;
   esac

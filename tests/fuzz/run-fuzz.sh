@@ -30,8 +30,8 @@ seconds=${3:-20}
 shift $(( $# >= 3 ? 3 : $# ))
 targets=("$@")
 image_targets=" raw qcow2 vhd vhdx convert "
-config_targets=" xl hyperv-xml ovf trace cpuid enl vbd "
-[ ${#targets[@]} -gt 0 ] || targets=(qcow2 vhd vhdx convert xl hyperv-xml ovf trace cpuid enl vbd)
+config_targets=" xl hyperv-xml ovf trace cpuid enl vbd xenstore "
+[ ${#targets[@]} -gt 0 ] || targets=(qcow2 vhd vhdx convert xl hyperv-xml ovf trace cpuid enl vbd xenstore)
 
 command -v clang >/dev/null || { echo "run-fuzz: clang is not installed" >&2; exit 1; }
 out=$build/fuzz

@@ -32,6 +32,8 @@
 
 #include <hvx.h>
 
+#include "fuzz-scratch.h"
+
 #define CONVERT_MAX_SIZE (64u << 20)
 #define WRITE_MAX_SIZE (8u << 20)
 
@@ -57,42 +59,6 @@ static void convert_failed_properly(const char *what)
            "%s failed without errno or message", what);
   if (convert_verbose())
     fprintf(stderr, "fuzz-convert: %s: %s\n", what, hvx_error());
-}
-
-/* ---- the scratch directory ------------------------------------------ */
-
-static char scratch_dir[64];
-
-static void scratch_remove(void)
-{
-  static const char *const names[] = { "out", "rw" };
-  char p[128];
-
-  if (!scratch_dir[0])
-    return;
-  for (size_t i = 0; i < sizeof names / sizeof *names; i++) {
-    snprintf(p, sizeof p, "%s/%s", scratch_dir, names[i]);
-    unlink(p);
-  }
-  rmdir(scratch_dir);
-}
-
-/* DIR/NAME in a private directory made on first use: tmpfs if there is
- * one, as the outputs are written and thrown away thousands of times. */
-static const char *scratch(const char *name)
-{
-  static char p[128];
-
-  if (!scratch_dir[0]) {
-    const char *base = access("/dev/shm", W_OK) == 0 ? "/dev/shm" :
-                       getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp";
-    snprintf(scratch_dir, sizeof scratch_dir, "%s/hvx-fuzz-XXXXXX", base);
-    if (!mkdtemp(scratch_dir))
-      abort();
-    atexit(scratch_remove);
-  }
-  snprintf(p, sizeof p, "%s/%s", scratch_dir, name);
-  return p;
 }
 
 /* ---- the input's own choices ------------------------------------------ */

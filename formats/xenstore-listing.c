@@ -192,7 +192,8 @@ int hvx_xs_listing_parse(struct xs_listing *l, const char *text, size_t len)
     }
     s = nl ? nl + 1 : end;
   }
-  qsort(l->v, l->n, sizeof *l->v, by_path);
+  if (l->n)   /* qsort's base must not be NULL, even for no nodes */
+    qsort(l->v, l->n, sizeof *l->v, by_path);
   for (size_t i = 1; i < l->n; i++)
     if (strcmp(l->v[i - 1].path, l->v[i].path) == 0) {
       hvx_set_error(EBADMSG, "xenstore listing: lines %lu and %lu both set "

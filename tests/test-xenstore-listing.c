@@ -149,6 +149,11 @@ static void test_directories(void **state)
   assert_int_equal(hvx_vm_max_vcpus(vm), 3);
   assert_int_equal(hvx_vm_vcpus(vm), 2);
   hvx_vm_free(vm);
+  /* an empty listing (found by the xenstore fuzz target: qsort of NULL) */
+  assert_null(hvx_vm_from_xenstore_listing("", 0, 4, NULL));
+  assert_hvx_error(ENOENT, "no domain 4");
+  assert_null(from("# nothing\n\n", 4));
+  assert_hvx_error(ENOENT, "no domain 4");
   /* a prefix of another domain's number is not that domain */
   assert_null(from("/local/domain/40/name = x\n", 4));
   assert_hvx_error(ENOENT, "no domain 4");

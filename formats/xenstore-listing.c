@@ -117,7 +117,9 @@ static int add_node(struct xs_listing *l, const char *line, const char *e,
   if (!eq || eq == line || eq[-1] != ' ')
     return hvx_set_error(EBADMSG, "xenstore listing: line %lu: not of the "
                          "form 'PATH = \"VALUE\"'", lineno);
-  for (p = line; p < eq && (*p == ' ' || *p == '\t'); p++)
+  /* blanks before the path, but not the one before '=' (a line of
+   * blanks and " = x" has an empty path) */
+  for (p = line; p < eq - 1 && (*p == ' ' || *p == '\t'); p++)
     ;
   plen = (size_t)(eq - 1 - p);
   while (plen && p[plen - 1] == ' ')

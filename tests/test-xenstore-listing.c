@@ -119,6 +119,12 @@ static void test_syntax(void **state)
   assert_hvx_error(EBADMSG, "line 1: value has no closing quote");
   assert_null(from("/local/domain/3/name = \"x\" y\n", 3));
   assert_hvx_error(EBADMSG, "line 1: text after the closing quote");
+  /* found by the xenstore fuzz target: a path of blanks only made the
+   * path length wrap around */
+  assert_null(from("   = x\n", 3));
+  assert_hvx_error(EBADMSG, "line 1: '' is not an absolute xenstore path");
+  assert_null(from(" = x\n", 3));
+  assert_hvx_error(EBADMSG, "line 1: '' is not an absolute xenstore path");
   assert_null(from("local/domain/3/name = x\n", 3));
   assert_hvx_error(EBADMSG, "is not an absolute xenstore path");
   assert_null(from("/local//domain/3/name = x\n", 3));

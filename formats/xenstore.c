@@ -288,8 +288,10 @@ static int read_vbd(struct xsreader *x, const char *dir, const char *id)
     if (type && strcmp(type, "phy") == 0)
       fmt = "raw";
     if ((*path && hvx_vm_disk_set_path(x->vm, (size_t)i, path) < 0) ||
-        (fmt && hvx_vm_disk_set_format(x->vm, (size_t)i, fmt) < 0))
+        (fmt && hvx_vm_disk_set_format(x->vm, (size_t)i, fmt) < 0)) {
+      hvx_prefix_error("xenstore: %s/params", be);
       goto out;
+    }
   } else if (!hvx_vm_disk_cdrom(x->vm, (size_t)i)) {
     hvx_set_error(EBADMSG, "xenstore: %s/params: a disk without an image",
                   be);
@@ -343,8 +345,10 @@ static int read_vif(struct xsreader *x, const char *dir, const char *id)
   snprintf(p, sizeof p, "%s/bridge", be);
   if (!(bridge = xsread(x, p)) && errno != ENOENT)
     goto out;
-  if (bridge && hvx_vm_nic_set_network(x->vm, (size_t)i, bridge) < 0)
+  if (bridge && hvx_vm_nic_set_network(x->vm, (size_t)i, bridge) < 0) {
+    hvx_prefix_error("xenstore: %s", p);
     goto out;
+  }
   for (size_t k = 0; k < sizeof keep / sizeof *keep; k++) {
     snprintf(p, sizeof p, "%s/%s", be, keep[k]);
     if (!(v = xsread(x, p))) {
@@ -355,8 +359,10 @@ static int read_vif(struct xsreader *x, const char *dir, const char *id)
     snprintf(key, sizeof key, "xl.%s", keep[k]);
     rc = hvx_vm_set_extra(x->vm, HVX_OBJECT_NIC, (size_t)i, key, v);
     free(v);
-    if (rc < 0)
+    if (rc < 0) {
+      hvx_prefix_error("xenstore: %s", p);
       goto out;
+    }
     rc = -1;
   }
   rc = device_states(x, HVX_OBJECT_NIC, (size_t)i, fe, be, subject);

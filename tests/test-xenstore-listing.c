@@ -139,6 +139,32 @@ static void test_syntax(void **state)
   assert_hvx_error(EINVAL, "NULL text");
 }
 
+/* Found by the xenstore fuzz target: a value the model refuses (here not
+ * UTF-8) was reported without the xenstore node it came from. */
+static void test_bad_values_named(void **state)
+{
+  static const char dom[] =
+    "/local/domain/2/name = g\n"
+    "/local/domain/2/device/vbd/51712/backend = "
+    "/local/domain/0/backend/vbd/2/51712\n"
+    "/local/domain/0/backend/vbd/2/51712/params = \"/img/\\xcb.raw\"\n"
+    "/local/domain/2/device/vif/0/backend = /local/domain/0/backend/vif/2/0\n"
+    "/local/domain/0/backend/vif/2/0/bridge = \"br\\xff\"\n";
+  char text[sizeof dom + 16];
+  (void)state;
+
+  assert_null(from(dom, 2));
+  assert_hvx_error(EINVAL, "xenstore: /local/domain/0/backend/vbd/2/51712/"
+                   "params: ");
+  assert_non_null(strstr(hvx_error(), "UTF-8"));
+  /* the disk fixed, the NIC's bridge is next */
+  snprintf(text, sizeof text, "%s", dom);
+  memcpy(strstr(text, "\\xcb"), "abcd", 4);
+  assert_null(from(text, 2));
+  assert_hvx_error(EINVAL, "xenstore: /local/domain/0/backend/vif/2/0/"
+                   "bridge: ");
+}
+
 /* Directories exist through what is below them, and only then. */
 static void test_directories(void **state)
 {
@@ -171,6 +197,7 @@ int main(void)
     cmocka_unit_test(test_fixture_domain),
     cmocka_unit_test(test_fixture_errors),
     cmocka_unit_test(test_syntax),
+    cmocka_unit_test(test_bad_values_named),
     cmocka_unit_test(test_directories),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);

@@ -7,7 +7,7 @@
 # (sparse.py), once as they are and once with their checksums recomputed
 # by the harness (*.crc).  Run by hand; commit the result.
 #
-#   make-corpus.sh [FORMAT...]     default: qcow2 vhd vhdx convert
+#   make-corpus.sh [TARGET...]     default: qcow2 vhd vhdx convert xenstore
 #
 # "xenstore": listings (as `xenstore-ls -f` prints them) of the tree the
 # interop test serves, tests/fixtures/xenstore-tree.json: the whole tree,
@@ -19,12 +19,12 @@
 # is converted five times quickly.
 #
 # The text parsers' seeds (corpus/xl, hyperv-xml, ovf, trace, cpuid,
-# enl, vbd) are copies of the test fixtures and hand-written lines, see
+# enl, vbd, options) are copies of the test fixtures and hand-written lines, see
 # tests/fuzz/README.md.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 t=$(mktemp -d); trap 'rm -rf "$t"' EXIT
-[ $# -gt 0 ] || set -- qcow2 vhd vhdx convert
+[ $# -gt 0 ] || set -- qcow2 vhd vhdx convert xenstore
 
 # 64 KiB of mixed content
 head -c 16384 /dev/urandom > "$t/src.raw"

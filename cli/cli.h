@@ -5,6 +5,7 @@
 #include <stdio.h>
 
 #include "hvx.h"
+#include "parse.h"
 
 /* Each subcommand: argv[0] is its own name.  Returns the exit code. */
 int cmd_info(int argc, char **argv);

@@ -95,13 +95,12 @@ int cmd_convert(int argc, char **argv)
     case 'c': r = hvx_convert_set_compress(o, 1); break;
     case 'p': show = 1; break;
     case 'm': {
-      char *end;
-      long n = strtol(optarg, &end, 10);
-      if (*optarg < '0' || *optarg > '9' || *end || n > 64) {
+      int n;
+      if (cli_parse_threads(optarg, &n) < 0) {
         cli_fail("convert: -m takes a thread count 0..64, not '%s'", optarg);
         goto out;
       }
-      r = hvx_convert_set_threads(o, (int)n);
+      r = hvx_convert_set_threads(o, n);
       break;
     }
     case OPT_DIGEST: r = hvx_convert_set_digest(o, optarg); break;

@@ -215,15 +215,12 @@ static int cmd_hypercall_decode(int argc, char **argv)
                                   HVX_HV_FEAT_XMM_OUTPUT); break;
     case 'X': to.hv_features |= HVX_HV_FEAT_XEN; break;
     case 'm':
-      if (!strcmp(optarg, "pv"))
-        to.xen_mode = HVX_XEN_PV64;
-      else if (!strcmp(optarg, "hvm"))
-        to.xen_mode = HVX_XEN_HVM64;
-      else {
+      if (cli_parse_xen_mode(optarg) < 0) {
         cli_fail("hypercall decode: --xen-mode must be pv or hvm, not '%s'",
                  optarg);
         return 1;
       }
+      to.xen_mode = (unsigned)cli_parse_xen_mode(optarg);
       break;
     case 'h': printf("usage: hvx %s\n", usage); return 0;
     default: fprintf(stderr, "usage: hvx %s\n", usage); return 1;

@@ -376,8 +376,8 @@ static int vm_xenstore(int argc, char **argv)
   int i = parse_vm_args(argc, argv, &a), t = -1, rc = 1;
   hvx_report *report;
   hvx_vm *vm = NULL;
-  char *end, *text = NULL;
-  unsigned long domid;
+  char *text = NULL;
+  unsigned domid;
 
   if (i < 0)
     return 1;
@@ -385,8 +385,7 @@ static int vm_xenstore(int argc, char **argv)
     usage(stderr);
     return 1;
   }
-  domid = strtoul(argv[i], &end, 10);
-  if (!*argv[i] || *end || domid > 0x7fef) {
+  if (cli_parse_domid(argv[i], &domid) < 0) {
     cli_fail("vm: '%s' is not a domain id (0 to 32751)", argv[i]);
     return 1;
   }
@@ -397,10 +396,10 @@ static int vm_xenstore(int argc, char **argv)
     return 1;
   }
   /* --hypervisor: facts only Xen itself knows, through libxenctrl. */
-  if (!(vm = hvx_vm_from_xenstore((unsigned)domid, report)) ||
+  if (!(vm = hvx_vm_from_xenstore(domid, report)) ||
       (a.os && hvx_vm_set_extra(vm, HVX_OBJECT_GUEST, 0, HVX_EXTRA_OS,
                                 a.os) < 0) ||
-      (a.hypervisor && hvx_vm_add_domain_info(vm, (unsigned)domid) < 0) ||
+      (a.hypervisor && hvx_vm_add_domain_info(vm, domid) < 0) ||
       (t >= 0 && !(text = vm_formats[t].write(vm, report)))) {
     cli_error();
     goto out;

@@ -74,12 +74,11 @@ void cli_json_string(FILE *f, const char *s)
 
 int cli_output_mode(const char *arg)
 {
-  if (strcmp(arg, "json") == 0)
-    return 1;
-  if (strcmp(arg, "human") == 0)
-    return 0;
-  cli_fail("unknown output format '%s' (use human or json)", arg);
-  return -1;
+  int mode = cli_parse_output_mode(arg);
+
+  if (mode < 0)
+    cli_fail("unknown output format '%s' (use human or json)", arg);
+  return mode;
 }
 
 int cmd_formats(int argc, char **argv)

@@ -10,7 +10,12 @@
  *   the same for vif, with mac, bridge, script, ...
  *   /libxl/D/type                                        pv, pvh or hvm
  * Everything read is untrusted text: numbers are parsed strictly and
- * paths are checked before they are followed. */
+ * paths are checked before they are followed.
+ *
+ * The store is reached through two calls, store_read and store_dir:
+ * libxenstore's for a live xenstored, or a text listing's
+ * (xenstore-listing.c, hvx_vm_from_xenstore_listing), so that the
+ * translation of the tree into an hvx_vm is one code for both. */
 #include "config.h"
 
 #include <stdarg.h>
@@ -21,10 +26,12 @@
 
 #include "hvx/xen.h"
 #include "vm-internal.h"
+#include "xenstore-listing.h"
 
 #ifdef HAVE_XEN
 #include <xenctrl.h>
 #include <xenstore.h>
+#endif
 
 static const char *const xenbus_states[] = {
   "Unknown", "Initialising", "InitWait", "Initialised", "Connected",
@@ -33,12 +40,40 @@ static const char *const xenbus_states[] = {
 #define XENBUS_CONNECTED 4
 
 struct xsreader {
+#ifdef HAVE_XEN
   struct xs_handle *xs;
   xs_transaction_t t;
+#endif
+  const struct xs_listing *listing;   /* instead of a xenstored */
   unsigned domid;
   hvx_vm *vm;
   hvx_report *report;
 };
+
+/* The store's xs_read and xs_directory: NULL with errno on failure. */
+static char *store_read(struct xsreader *x, const char *path, unsigned *len)
+{
+  if (x->listing)
+    return hvx_xs_listing_read(x->listing, path, len);
+#ifdef HAVE_XEN
+  return xs_read(x->xs, x->t, path, len);
+#else
+  errno = ENOTSUP;
+  return NULL;
+#endif
+}
+
+static char **store_dir(struct xsreader *x, const char *path, unsigned *n)
+{
+  if (x->listing)
+    return hvx_xs_listing_directory(x->listing, path, n);
+#ifdef HAVE_XEN
+  return xs_directory(x->xs, x->t, path, n);
+#else
+  errno = ENOTSUP;
+  return NULL;
+#endif
+}
 
 /* Read PATH; NULL if absent (ENOENT, no error set) or on error (set). */
 static char *xsread(struct xsreader *x, const char *path)
@@ -47,7 +82,7 @@ static char *xsread(struct xsreader *x, const char *path)
   char *v;
 
   errno = 0;
-  v = xs_read(x->xs, x->t, path, &len);
+  v = store_read(x, path, &len);
   if (!v) {
     if (errno != ENOENT)
       hvx_set_error(errno ? errno : EIO, "xenstore: reading %s: %s", path,
@@ -90,7 +125,7 @@ static char **xsdir(struct xsreader *x, const char *path, unsigned *n)
   char **d;
 
   errno = 0;
-  d = xs_directory(x->xs, x->t, path, n);
+  d = store_dir(x, path, n);
   if (!d) {
     *n = 0;
     if (errno != ENOENT)
@@ -253,8 +288,10 @@ static int read_vbd(struct xsreader *x, const char *dir, const char *id)
     if (type && strcmp(type, "phy") == 0)
       fmt = "raw";
     if ((*path && hvx_vm_disk_set_path(x->vm, (size_t)i, path) < 0) ||
-        (fmt && hvx_vm_disk_set_format(x->vm, (size_t)i, fmt) < 0))
+        (fmt && hvx_vm_disk_set_format(x->vm, (size_t)i, fmt) < 0)) {
+      hvx_prefix_error("xenstore: %s/params", be);
       goto out;
+    }
   } else if (!hvx_vm_disk_cdrom(x->vm, (size_t)i)) {
     hvx_set_error(EBADMSG, "xenstore: %s/params: a disk without an image",
                   be);
@@ -308,8 +345,10 @@ static int read_vif(struct xsreader *x, const char *dir, const char *id)
   snprintf(p, sizeof p, "%s/bridge", be);
   if (!(bridge = xsread(x, p)) && errno != ENOENT)
     goto out;
-  if (bridge && hvx_vm_nic_set_network(x->vm, (size_t)i, bridge) < 0)
+  if (bridge && hvx_vm_nic_set_network(x->vm, (size_t)i, bridge) < 0) {
+    hvx_prefix_error("xenstore: %s", p);
     goto out;
+  }
   for (size_t k = 0; k < sizeof keep / sizeof *keep; k++) {
     snprintf(p, sizeof p, "%s/%s", be, keep[k]);
     if (!(v = xsread(x, p))) {
@@ -320,8 +359,10 @@ static int read_vif(struct xsreader *x, const char *dir, const char *id)
     snprintf(key, sizeof key, "xl.%s", keep[k]);
     rc = hvx_vm_set_extra(x->vm, HVX_OBJECT_NIC, (size_t)i, key, v);
     free(v);
-    if (rc < 0)
+    if (rc < 0) {
+      hvx_prefix_error("xenstore: %s", p);
       goto out;
+    }
     rc = -1;
   }
   rc = device_states(x, HVX_OBJECT_NIC, (size_t)i, fe, be, subject);
@@ -473,17 +514,54 @@ static int read_domain(struct xsreader *x)
                          "memory and vCPUs only");
 }
 
+/* A domain id xenstore can hold. */
+static int check_domid(unsigned domid)
+{
+  if (domid > 0x7fef)
+    return hvx_set_error(EINVAL, "xenstore: %u is not a domain id (0 to "
+                         "32751)", domid);
+  return 0;
+}
+
+/* Read domain X->domid into a new X->vm, validated: 0 or -1 (X->vm
+ * freed). */
+static int read_validated(struct xsreader *x)
+{
+  int rc = -1;
+
+  if ((x->vm = hvx_vm_new()) && (rc = read_domain(x)) == 0 &&
+      (rc = hvx_vm_validate(x->vm)) < 0)
+    hvx_prefix_error("xenstore: domain %u", x->domid);
+  if (rc < 0) {
+    hvx_vm_free(x->vm);
+    x->vm = NULL;
+  }
+  return rc;
+}
+
+HVX_API hvx_vm *hvx_vm_from_xenstore_listing(const char *text, size_t len,
+                                             unsigned domid,
+                                             hvx_report *report)
+{
+  struct xs_listing l;
+  struct xsreader x = { .listing = &l, .domid = domid, .report = report };
+
+  if (check_domid(domid) < 0 || hvx_xs_listing_parse(&l, text, len) < 0)
+    return NULL;
+  read_validated(&x);
+  hvx_xs_listing_free(&l);
+  return x.vm;
+}
+
+#ifdef HAVE_XEN
+
 HVX_API hvx_vm *hvx_vm_from_xenstore(unsigned domid, hvx_report *report)
 {
   struct xsreader x = { .domid = domid, .report = report };
   const char *sock = getenv("XENSTORED_PATH");
-  int rc;
 
-  if (domid > 0x7fef) {
-    hvx_set_error(EINVAL, "xenstore: %u is not a domain id (0 to 32751)",
-                  domid);
+  if (check_domid(domid) < 0)
     return NULL;
-  }
   if (!(x.xs = xs_open(0))) {
     int e = errno ? errno : EIO;
     hvx_set_error(e, "xenstore: cannot reach xenstored (socket %s%s, nor "
@@ -492,29 +570,18 @@ HVX_API hvx_vm *hvx_vm_from_xenstore(unsigned domid, hvx_report *report)
                   "/var/run/xenstored", sock ? "" : "/socket", strerror(e));
     return NULL;
   }
-  if (!(x.vm = hvx_vm_new()))
-    goto out;
   /* One transaction: a consistent picture of a domain that may change. */
   x.t = xs_transaction_start(x.xs);
   if (x.t == XBT_NULL) {
     hvx_set_error(errno ? errno : EIO, "xenstore: cannot start a "
                   "transaction: %s", strerror(errno ? errno : EIO));
-    goto out;
-  }
-  rc = read_domain(&x);
-  xs_transaction_end(x.xs, x.t, true);
-  if (rc == 0 && hvx_vm_validate(x.vm) < 0) {
-    hvx_prefix_error("xenstore: domain %u", domid);
-    rc = -1;
-  }
-  if (rc == 0) {
     xs_close(x.xs);
-    return x.vm;
+    return NULL;
   }
-out:
-  hvx_vm_free(x.vm);
+  read_validated(&x);
+  xs_transaction_end(x.xs, x.t, true);
   xs_close(x.xs);
-  return NULL;
+  return x.vm;
 }
 
 /* ---- the hypervisor ------------------------------------------------- */
@@ -574,6 +641,8 @@ HVX_API int hvx_xen_domain_info(unsigned domid,
 
 HVX_API hvx_vm *hvx_vm_from_xenstore(unsigned domid, hvx_report *report)
 {
+  (void)domid;
+  (void)report;
   hvx_set_error(ENOTSUP, "xenstore: hvx was built without libxenstore");
   return NULL;
 }

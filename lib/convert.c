@@ -243,6 +243,17 @@ HVX_API int hvx_convert(const char *src, const char *dst,
   if (!j.dst)
     goto out;
   j.dst->file.nosync = !opts->sync;
+  /* A format that sizes disks in sectors (qcow2, as qemu does) would
+   * round the size up: the copy would read longer than its source, and
+   * its digest would differ from the one computed here.  VHD and VHDX
+   * refuse such sizes themselves. */
+  if (j.dst->size != j.src->size) {
+    hvx_set_error(EINVAL, "%s: the source's size %llu bytes is not a whole "
+                  "number of sectors: the copy would be %llu bytes",
+                  j.dst->drv->name, (unsigned long long)j.src->size,
+                  (unsigned long long)j.dst->size);
+    goto out;
+  }
   if (opts->compress && !j.dst->drv->pwrite_compressed &&
       !j.dst->drv->compress_unit) {
     hvx_set_error(ENOTSUP, "%s: compressed output is not supported",

@@ -19,4 +19,9 @@ expect_fail 1 "unknown output format" "$HVX" info --output=xml "$T/c.raw"
 "$HVX" info --output=json "$T/c.raw" | grep -q '"virtual_size": 1048576' ||
   fail "info json lacks virtual_size"
 "$HVX" check "$T/c.raw" | grep -q "No errors" || fail "check of raw"
+# Numbers are digits only (strtoul alone took blanks and signs).
+expect_fail 1 "' 5' is not a domain id" "$HVX" vm xenstore " 5"
+expect_fail 1 "'.5' is not a domain id" "$HVX" vm xenstore "+5"
+expect_fail 1 "thread count 0..64, not ' 2'" "$HVX" convert -m " 2" -O raw \
+  "$T/c.raw" "$T/m.raw"
 echo "ok"

@@ -166,6 +166,29 @@ static void test_compare_detects_difference(void **state)
   hvx_close(b);
 }
 
+/* Found by the convert fuzz target: qcow2 sizes disks in sectors, so a
+ * 24-byte source became a 512-byte copy with another digest.  Refused,
+ * as VHD and VHDX refuse such sizes; raw keeps any size. */
+static void test_refuses_size_the_target_would_round(void **state)
+{
+  const char *src = test_path("odd.raw"), *dst = test_path("odd.qcow2");
+  hvx_convert_options *o = hvx_convert_options_new();
+  FILE *f = fopen(src, "w");
+  struct stat st;
+  (void)state;
+
+  fputs("twenty-four bytes here..", f);
+  fclose(f);
+  assert_int_equal(hvx_convert_set_target_format(o, "qcow2"), 0);
+  assert_int_equal(hvx_convert(src, dst, o), -1);
+  assert_hvx_error(EINVAL, "size 24 bytes is not a whole number of sectors");
+  assert_int_not_equal(stat(dst, &st), 0);
+  assert_int_equal(hvx_convert_set_target_format(o, "raw"), 0);
+  assert_int_equal(hvx_convert(src, test_path("odd2.raw"), o), 0);
+  assert_same_image(src, test_path("odd2.raw"));
+  hvx_convert_options_free(o);
+}
+
 int main(void)
 {
   const struct CMUnitTest tests[] = {
@@ -177,6 +200,7 @@ int main(void)
     cmocka_unit_test(test_no_zero_detection_still_identical),
     cmocka_unit_test(test_bad_options),
     cmocka_unit_test(test_compare_detects_difference),
+    cmocka_unit_test(test_refuses_size_the_target_would_round),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -117,6 +117,18 @@ char *hvx_xl_disk_spec(const hvx_vm *vm, size_t i, hvx_report *report);
  * hypervisor itself are hvx_xen_domain_info's job. */
 hvx_vm *hvx_vm_from_xenstore(unsigned domid, hvx_report *report);
 
+/* hvx_vm_from_xenstore_listing: the same for domain DOMID of a saved
+ * listing of the store (LEN bytes of TEXT), one node a line as
+ * `xenstore-ls -f` prints it: 'PATH = "VALUE"' with C-style escapes
+ * (\\, \", \n, \t, \r, \xHH, \ooo; permissions `-p` adds after the
+ * value are ignored), or 'PATH = VALUE' to the end of the line; blank
+ * lines and lines starting with '#' are skipped.  Directories need not
+ * be listed themselves.  Works without libxenstore.  NULL on error:
+ * EBADMSG for a malformed line (naming it) or entry, ENOENT if the
+ * domain is not in the listing, EFBIG beyond 16 MiB. */
+hvx_vm *hvx_vm_from_xenstore_listing(const char *text, size_t len,
+                                     unsigned domid, hvx_report *report);
+
 /* Facts about a domain that only the hypervisor knows. */
 struct hvx_xen_domain_info {
   uint32_t domid;

@@ -22,7 +22,13 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <sys/resource.h>
+#include <signal.h>
+
 #include <hvx.h>
+
+#include "fuzz-scratch.h"
+#include "parse.h"   /* cli/: the CLI's own argument parsers */
 
 #ifndef FUZZ_PARSER
 #define FUZZ_PARSER NULL
@@ -460,6 +466,253 @@ static void fuzz_vbd(const uint8_t *data, size_t size)
   }
 }
 
+/* The lines of TEXT (LEN bytes) in reverse order, in a new buffer of
+ * *OUTLEN bytes. */
+static char *reverse_lines(const char *text, size_t len, size_t *outlen)
+{
+  char *out = malloc(len + 2), *at = out;
+  size_t end = len;
+
+  PROMISE(out, "malloc");
+  while (end > 0) {
+    size_t start = end;
+    while (start > 0 && text[start - 1] != '\n')
+      start--;
+    memcpy(at, text + start, end - start);
+    at += end - start;
+    *at++ = '\n';
+    end = start ? start - 1 : 0;
+  }
+  *at = '\0';
+  *outlen = (size_t)(at - out);
+  return out;
+}
+
+/* A xenstore listing (hvx_vm_from_xenstore_listing), read for each
+ * domain it names under /local/domain/ (at most 4).  What is read is
+ * valid, the listing's line order does not matter, and every writer
+ * and translator takes the model. */
+static void fuzz_xenstore(const uint8_t *data, size_t size)
+{
+  const char *text = (const char *)data, *p = text, *end = text + size;
+  static const char key[] = "/local/domain/";
+  unsigned seen[4];
+  int nseen = 0;
+  size_t revlen;
+  char *rev = reverse_lines(text, size, &revlen);
+
+  while (nseen < 4 && p < end &&
+         (p = memmem(p, (size_t)(end - p), key, sizeof key - 1))) {
+    unsigned long d = 0;
+    int k, digits = 0;
+    for (p += sizeof key - 1; p < end && *p >= '0' && *p <= '9' &&
+         digits < 6; p++, digits++)
+      d = d * 10 + (unsigned long)(*p - '0');
+    for (k = 0; k < nseen && seen[k] != d; k++)
+      ;
+    if (!digits || k < nseen)
+      continue;
+    seen[nseen++] = (unsigned)d;
+  }
+  if (!nseen)
+    seen[nseen++] = 0;
+  for (int k = 0; k < nseen; k++) {
+    hvx_report *r = hvx_report_new();
+    hvx_vm *vm, *again;
+
+    hvx_clear_error();
+    vm = hvx_vm_from_xenstore_listing(text, size, seen[k], r);
+    hvx_report_free(r);
+    again = hvx_vm_from_xenstore_listing(rev, revlen, seen[k], NULL);
+    if (!vm) {
+      failed_properly("hvx_vm_from_xenstore_listing");
+      PROMISE(strncmp(hvx_error(), "xenstore", 8) == 0,
+              "xenstore error without 'xenstore'");
+      PROMISE(!again, "domain %u read only with the lines reversed",
+              seen[k]);
+      hvx_vm_free(again);
+      continue;
+    }
+    PROMISE(again, "domain %u not read with the lines reversed", seen[k]);
+    same_model(vm, again, "reversing the listing");
+    hvx_vm_free(again);
+    PROMISE(hvx_vm_validate(vm) == 0, "domain %u read but not valid",
+            seen[k]);
+    write_everything(vm);
+    hvx_vm_free(vm);
+  }
+  free(rev);
+}
+
+/* ---- options: sizes, -o strings, format names, CLI arguments ---- */
+
+/* A byte count as hvx_parse_size documents it (digits, then an optional
+ * unit letter B, K, M, G, T, P or E in either case, the latter six
+ * powers of 1024 and optionally spelled "KiB"/"KB"), worked out without
+ * strtoull, to compare with the library. */
+static int model_size(const char *s, uint64_t *out)
+{
+  static const char units[] = "bkmgtpe";
+  const char *p = s, *u;
+  uint64_t v = 0;
+  unsigned shift = 0;
+
+  if (*p < '0' || *p > '9')
+    return -1;
+  for (; *p >= '0' && *p <= '9'; p++) {
+    if (v > (UINT64_MAX - (uint64_t)(*p - '0')) / 10)
+      return -1;
+    v = v * 10 + (uint64_t)(*p - '0');
+  }
+  if (*p) {
+    int c = *p >= 'A' && *p <= 'Z' ? *p - 'A' + 'a' : *p;
+    if (!(u = strchr(units, c)) || !c)
+      return -1;
+    shift = 10 * (unsigned)(u - units);
+    p++;
+    if (shift && (strcmp(p, "iB") == 0 || strcmp(p, "B") == 0))
+      p += strlen(p);
+    if (*p)
+      return -1;
+  }
+  if (shift && v > UINT64_MAX >> shift)
+    return -1;
+  *out = v << shift;
+  return 0;
+}
+
+static int all_digits(const char *s)
+{
+  if (!*s)
+    return 0;
+  for (; *s; s++)
+    if (*s < '0' || *s > '9')
+      return 0;
+  return 1;
+}
+
+/* The CLI's argument parsers take exactly what their usage says. */
+static void cli_arguments(const char *arg)
+{
+  unsigned d;
+  int n, m;
+
+  if (cli_parse_threads(arg, &n) == 0) {
+    PROMISE(all_digits(arg) && n >= 0 && n <= 64 &&
+            strtoul(arg, NULL, 10) == (unsigned long)n,
+            "-m '%s' read as %d threads", arg, n);
+  }
+  if (cli_parse_domid(arg, &d) == 0)
+    PROMISE(all_digits(arg) && d <= 0x7fef &&
+            strtoul(arg, NULL, 10) == d, "'%s' read as domain %u", arg, d);
+  m = cli_parse_output_mode(arg);
+  PROMISE(m == -1 || (m == 1 && strcmp(arg, "json") == 0) ||
+          (m == 0 && strcmp(arg, "human") == 0), "--output '%s' read as %d",
+          arg, m);
+  m = cli_parse_xen_mode(arg);
+  PROMISE(m == -1 || ((unsigned)m == HVX_XEN_PV64 && !strcmp(arg, "pv")) ||
+          ((unsigned)m == HVX_XEN_HVM64 && !strcmp(arg, "hvm")),
+          "--xen-mode '%s' read as %d", arg, m);
+}
+
+/* What hvx_create promises for FORMAT, SIZE and OPTIONS, in a scratch
+ * file: a failure says why and leaves no file; a new image opens, has
+ * the size asked for (qcow2 rounds up to a sector), checks clean and
+ * reads as zeros. */
+#define CREATE_MAX_SIZE (4u << 20)
+
+static void create_image(const char *format, uint64_t size, const char *opts)
+{
+  const char *p = scratch("img");
+  hvx_image *img;
+  int64_t got;
+
+  unlink(p);
+  hvx_clear_error();
+  if (!(img = hvx_create(p, format, size, opts))) {
+    failed_properly("hvx_create");
+    PROMISE(access(p, F_OK) != 0, "a failed hvx_create left %s behind", p);
+    return;
+  }
+  PROMISE(hvx_close(img) == 0, "closing a new %s image", format);
+  img = hvx_open(p, format, HVX_OPEN_NO_BACKING);
+  PROMISE(img, "a new %s image with options '%s' does not open", format,
+          opts);
+  got = hvx_image_size(img);
+  /* a backing file or parent may give the size */
+  if (!strstr(opts, "backing") && !strstr(opts, "parent"))
+    PROMISE(got >= 0 && (uint64_t)got >= size && (uint64_t)got - size < 512,
+            "a new %s image of %llu bytes has %lld", format,
+            (unsigned long long)size, (long long)got);
+  PROMISE(hvx_check(img, NULL, NULL) == 0,
+          "a new %s image with options '%s' does not check clean", format,
+          opts);
+  if (got >= 0 && got <= CREATE_MAX_SIZE) {
+    uint8_t *buf = malloc((size_t)got + 1);
+    PROMISE(buf, "malloc");
+    PROMISE(hvx_pread(img, buf, (size_t)got, 0) == 0,
+            "a new %s image does not read", format);
+    for (int64_t i = 0; i < got; i++)
+      PROMISE(buf[i] == 0, "a new %s image reads 0x%02x at %lld", format,
+              buf[i], (long long)i);
+    free(buf);
+  }
+  hvx_close(img);
+  unlink(p);
+}
+
+/* Lines: a format name, a size, a "-o" option string, a CLI argument
+ * (also tried as a digest name).  Missing lines are empty. */
+static void fuzz_options(const uint8_t *data, size_t size)
+{
+  static int limited;
+  char *text = cstring(data, size), *f[4] = { "", "", "", "" }, *p = text;
+  uint64_t got = 0, want = 0;
+  int lib, mod;
+  hvx_convert_options *o;
+
+  /* Creation options can ask for big files (a VHDX log_size, a fixed
+   * image): past 64 MiB a write fails with EFBIG, an error path. */
+  if (!limited) {
+    struct rlimit rl = { 64u << 20, 64u << 20 };
+    signal(SIGXFSZ, SIG_IGN);
+    setrlimit(RLIMIT_FSIZE, &rl);
+    limited = 1;
+  }
+  for (int i = 0; i < 4 && p; i++) {
+    char *nl = strchr(p, '\n');
+    f[i] = p;
+    if (nl)
+      *nl++ = '\0';
+    p = nl;
+  }
+  hvx_clear_error();
+  lib = hvx_parse_size(f[1], &got);
+  if (lib < 0)
+    failed_properly("hvx_parse_size");
+  mod = model_size(f[1], &want);
+  PROMISE((lib == 0) == (mod == 0), "hvx_parse_size('%s') %s", f[1],
+          lib == 0 ? "accepted" : "refused");
+  PROMISE(lib < 0 || got == want, "hvx_parse_size('%s') gave %llu, not %llu",
+          f[1], (unsigned long long)got, (unsigned long long)want);
+  cli_arguments(f[3]);
+  o = hvx_convert_options_new();
+  PROMISE(o, "hvx_convert_options_new");
+  hvx_clear_error();
+  if (hvx_convert_set_target_format(o, f[0]) < 0)
+    failed_properly("hvx_convert_set_target_format");
+  hvx_clear_error();
+  if (hvx_convert_set_target_options(o, f[2]) < 0)
+    failed_properly("hvx_convert_set_target_options");
+  hvx_clear_error();
+  if (hvx_convert_set_digest(o, f[3]) < 0)
+    failed_properly("hvx_convert_set_digest");
+  hvx_convert_options_free(o);
+  if (lib == 0 && got <= CREATE_MAX_SIZE)
+    create_image(f[0], got, f[2]);
+  free(text);
+}
+
 static const struct {
   const char *name;
   void (*fn)(const uint8_t *, size_t);
@@ -471,6 +724,8 @@ static const struct {
   { "cpuid", fuzz_cpuid },
   { "enl", fuzz_enl },
   { "vbd", fuzz_vbd },
+  { "xenstore", fuzz_xenstore },
+  { "options", fuzz_options },
 };
 
 static void (*parser(void))(const uint8_t *, size_t)
@@ -486,7 +741,8 @@ static void (*parser(void))(const uint8_t *, size_t)
     if (strcmp(parsers[i].name, name) == 0)
       return fn = parsers[i].fn;
   fprintf(stderr, "fuzz-config: unknown parser '%s' (HVX_FUZZ_PARSER: xl, "
-          "hyperv-xml, ovf, trace, cpuid, enl, vbd)\n", name ? name : "");
+          "hyperv-xml, ovf, trace, cpuid, enl, vbd, xenstore, options)\n",
+          name ? name : "");
   exit(2);
 }
 

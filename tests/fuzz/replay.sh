@@ -2,9 +2,9 @@
 # Replay the committed fuzz corpus and every past crash through the
 # parsers (built like the rest of the suite, so under ASan+UBSan in the
 # sanitizer build).  Each input must be handled without a crash, a
-# sanitizer report or a broken promise (fuzz-config.c).  The directory
-# name is the target: an image format (fuzz-image) or a text parser
-# (fuzz-config).
+# sanitizer report or a broken promise (fuzz-config.c, fuzz-convert.h).
+# The directory name is the target: an image format or "convert"
+# (fuzz-image), or a text parser (fuzz-config).
 . "${top_srcdir:-.}/tests/lib.sh"
 
 image=${top_builddir:-.}/tests/fuzz/fuzz-image
@@ -15,7 +15,7 @@ for dir in "$top_srcdir"/tests/fuzz/corpus/* "$top_srcdir"/tests/fuzz/crashes/*;
   target=$(basename "$dir")
   set -- "$dir"/*
   [ -e "$1" ] || continue
-  if [ -f "$top_srcdir/formats/$target.c" ]; then
+  if [ -f "$top_srcdir/formats/$target.c" ] || [ "$target" = convert ]; then
     HVX_FUZZ_FORMAT=$target "$image" "$@" > "$T/out" 2> "$T/err"
   else
     HVX_FUZZ_PARSER=$target "$config" "$@" > "$T/out" 2> "$T/err"

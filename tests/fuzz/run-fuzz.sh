@@ -3,9 +3,10 @@
 #
 #   run-fuzz.sh SRCDIR BUILDDIR [SECONDS] [TARGET...]
 #
-# TARGET is an image format (qcow2, vhd, vhdx, raw: fuzz-image.c) or a
-# text parser (xl, hyperv-xml, ovf, trace, cpuid, enl, vbd:
-# fuzz-config.c); default all but raw.  Image targets run SECONDS each,
+# TARGET is an image format (qcow2, vhd, vhdx, raw: fuzz-image.c), the
+# conversion and write oracle (convert: fuzz-image.c, fuzz-convert.h) or a
+# text parser (xl, hyperv-xml, ovf, trace, cpuid, enl, vbd, xenstore,
+# options: fuzz-config.c); default all but raw.  Image targets run SECONDS each,
 # the text parsers (cheap, small inputs, saturate quickly) SECONDS/3.
 #
 # The library is compiled once with ASan + UBSan + fuzzer coverage into
@@ -28,9 +29,9 @@ build=$(cd "$2" && pwd)
 seconds=${3:-20}
 shift $(( $# >= 3 ? 3 : $# ))
 targets=("$@")
-image_targets=" raw qcow2 vhd vhdx "
-config_targets=" xl hyperv-xml ovf trace cpuid enl vbd "
-[ ${#targets[@]} -gt 0 ] || targets=(qcow2 vhd vhdx xl hyperv-xml ovf trace cpuid enl vbd)
+image_targets=" raw qcow2 vhd vhdx convert "
+config_targets=" xl hyperv-xml ovf trace cpuid enl vbd xenstore options "
+[ ${#targets[@]} -gt 0 ] || targets=(qcow2 vhd vhdx convert xl hyperv-xml ovf trace cpuid enl vbd xenstore options)
 
 command -v clang >/dev/null || { echo "run-fuzz: clang is not installed" >&2; exit 1; }
 out=$build/fuzz
@@ -76,9 +77,10 @@ export LSAN_OPTIONS="suppressions=$src/tests/lsan-libxlutil.supp"
 rc=0
 for t in "${targets[@]}"; do
   if [[ $image_targets == *" $t "* ]]; then
-    harness=fuzz-image.c; define=FUZZ_FORMAT; secs=$seconds
+    harness=fuzz-image.c; define=FUZZ_FORMAT; secs=$seconds; extra=()
   elif [[ $config_targets == *" $t "* ]]; then
     harness=fuzz-config.c; define=FUZZ_PARSER
+    extra=("$src/cli/parse.c")   # the CLI's argument parsers (options)
     secs=${FUZZ_TEXT_SECONDS:-$(( seconds / 3 > 0 ? seconds / 3 : 1 ))}
   else
     echo "run-fuzz: unknown target '$t'" >&2; rc=1; continue
@@ -86,7 +88,8 @@ for t in "${targets[@]}"; do
   bin=$out/fuzz-$t
   # shellcheck disable=SC2086
   clang "${cflags[@]}" -fsanitize=fuzzer,address,undefined \
-    -D$define="\"$t\"" "$src/tests/fuzz/$harness" "${objs[@]}" -o "$bin" \
+    -I"$src/cli" -D$define="\"$t\"" "$src/tests/fuzz/$harness" "${extra[@]}" \
+    "${objs[@]}" -o "$bin" \
     $deps_libs
   if [ -n "${FUZZ_CORPUS:-}" ]; then
     corpus=$FUZZ_CORPUS/$t

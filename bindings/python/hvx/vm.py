@@ -1012,6 +1012,15 @@ class VM(_lib.Owned):
         from .xen import _from_xenstore
         return _from_xenstore(domid, report)
 
+    @classmethod
+    def from_xenstore_listing(cls, text: Union[bytes, str], domid: int, *,
+                              report: Optional[Report] = None) -> "VM":
+        """Describe domain DOMID from a saved listing of xenstore, as
+        ``xenstore-ls -f`` prints it (works without libxenstore).
+        :raises CorruptImageError: (EBADMSG) naming the line or node."""
+        from .xen import _from_xenstore_listing
+        return _from_xenstore_listing(text, domid, report)
+
     def add_domain_info(self, domid: int) -> None:
         """Fill guest type, vCPUs and memory, where unset, from the Xen
         hypervisor's facts about DOMID."""

@@ -12,7 +12,7 @@ import ctypes
 from ctypes import (POINTER, Structure, c_char_p, c_int, c_size_t, c_uint,
                     c_uint32, c_uint64, c_void_p)
 from dataclasses import dataclass
-from typing import Optional
+from typing import Optional, Union
 
 from . import _lib
 from .report import Report, using
@@ -46,6 +46,8 @@ _F = _lib.bind({
     "hvx_xl_disk_spec": (c_void_p, [c_void_p, c_size_t, c_void_p],
                          _lib.OWNED_STRING),
     "hvx_vm_from_xenstore": (c_void_p, [c_uint, c_void_p], _lib.HANDLE),
+    "hvx_vm_from_xenstore_listing": (c_void_p, [c_char_p, c_size_t, c_uint,
+                                                c_void_p], _lib.HANDLE),
     "hvx_xen_domain_info": (c_int, [c_uint, POINTER(_DomainInfo)],
                             _lib.STATUS),
     "hvx_vm_add_domain_info": (c_int, [c_void_p, c_uint], _lib.STATUS),
@@ -146,6 +148,14 @@ def _from_xenstore(domid: int, report: Optional[Report]) -> VM:
     with using(report) as r:
         return VM._wrap(_F.hvx_vm_from_xenstore(
             _lib.c_int_range(domid, "domid", 0, 0xFFFFFFFF), r))
+
+
+def _from_xenstore_listing(text: Union[bytes, str], domid: int,
+                           report: Optional[Report]) -> VM:
+    b = text.encode("utf-8") if isinstance(text, str) else bytes(text)
+    with using(report) as r:
+        return VM._wrap(_F.hvx_vm_from_xenstore_listing(
+            b, len(b), _lib.c_int_range(domid, "domid", 0, 0xFFFFFFFF), r))
 
 
 def _add_domain_info(vm: VM, domid: int) -> None:

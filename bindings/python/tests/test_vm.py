@@ -295,6 +295,17 @@ def test_xen_host_calls_fail_cleanly_here():
     assert str(e.value)
 
 
+def test_from_xenstore_listing():
+    text = ('/local/domain/3/name = "web"\n'
+            '/local/domain/3/memory/target = "1048576"  (n0,r3)\n')
+    vm = hvx.VM.from_xenstore_listing(text, 3)
+    assert vm.name == "web"
+    assert vm.memory == 1 << 30
+    with pytest.raises(hvx.CorruptImageError) as e:
+        hvx.VM.from_xenstore_listing("/local/domain/3/name = \"x\\q\"\n", 3)
+    assert "line 1: unknown escape" in str(e.value)
+
+
 def test_hyperv_host_features():
     host = hvx.hyperv.host_features()
     assert {"hypercall", "vpindex", "synic", "stimer"} <= host.features

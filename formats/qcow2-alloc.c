@@ -282,6 +282,27 @@ uint64_t qcow2_alloc_cluster(struct hvx_image *img)
 int qcow2_free_entry(struct hvx_image *img, uint64_t entry)
 {
   struct qcow2 *q = qcow2_state(img);
+
+  if (qcow2_ctype(q, entry) != QCOW2_NORMAL &&
+      qcow2_ctype(q, entry) != QCOW2_ZERO_ALLOC &&
+      qcow2_ctype(q, entry) != QCOW2_COMPRESSED)
+    return 0;
+  if (q->nfreed == q->freed_cap) {
+    size_t cap = q->freed_cap ? 2 * q->freed_cap : 64;
+    uint64_t *n = realloc(q->freed, cap * sizeof *n);
+    if (!n)
+      return hvx_set_error(ENOMEM, "qcow2: %s: out of memory for the list "
+                           "of clusters to free", img->filename);
+    q->freed = n;
+    q->freed_cap = cap;
+  }
+  q->freed[q->nfreed++] = entry;
+  return 0;
+}
+
+static int free_entry_now(struct hvx_image *img, uint64_t entry)
+{
+  struct qcow2 *q = qcow2_state(img);
   uint64_t start, end;
 
   switch (qcow2_ctype(q, entry)) {
@@ -300,6 +321,18 @@ int qcow2_free_entry(struct hvx_image *img, uint64_t entry)
   default:
     return 0;
   }
+}
+
+int qcow2_free_deferred(struct hvx_image *img)
+{
+  struct qcow2 *q = qcow2_state(img);
+
+  while (q->nfreed > 0) {
+    if (free_entry_now(img, q->freed[q->nfreed - 1]) < 0)
+      return -1;
+    q->nfreed--;
+  }
+  return 0;
 }
 
 int qcow2_flush_reftable(struct hvx_image *img)

@@ -62,6 +62,17 @@ uint8_t *qcow2_cache_get(struct hvx_image *img, struct qcow2_cache *c,
     if (e->offset == 0 || (victim->offset != 0 && e->used < victim->used))
       victim = e;
   }
+  /* An L2 table goes out only after the data and refcounts of what it
+   * references, as in qcow2_write_metadata.  An image this handle
+   * created skips the syncs: a crash leaves a partial new file, which
+   * hvx convert never renames into place, and with small clusters
+   * evictions come every few MiB. */
+  if (victim->offset && victim->dirty && c == &q->l2c &&
+      ((!q->fresh && hvx_file_sync(&img->file) < 0) ||
+       qcow2_cache_flush(img, &q->rbc) < 0 ||
+       qcow2_flush_reftable(img) < 0 ||
+       (!q->fresh && hvx_file_sync(&img->file) < 0)))
+    return NULL;
   if (victim->offset && write_entry(img, victim) < 0)
     return NULL;
   victim->offset = 0;

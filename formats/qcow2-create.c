@@ -216,6 +216,7 @@ int qcow2_create(struct hvx_image *img, uint64_t size, struct hvx_opts *opts)
   }
   img->size = size;
   q->header_dirty = true;
+  q->fresh = true;
   if (qcow2_write_metadata(img) < 0)
     goto fail;
   /* The L1 table is all zeros: extend the file over it sparsely. */

@@ -455,6 +455,7 @@ void qcow2_free_state(struct qcow2 *q)
   qcow2_compress_end(q->zstream);
   free(q->l1);
   free(q->reftable);
+  free(q->freed);
   free(q->backing_name);
   free(q->backing_fmt);
   free(q->zbuf);

@@ -125,6 +125,8 @@ struct qcow2 {
 
   /* Writing (only set up when open for writing). */
   bool writable;
+  bool fresh;                  /* created by this handle: an evicted L2
+                                  table needs no syncs (qcow2-cache.c) */
   uint64_t *reftable;          /* host byte order */
   uint64_t reftable_entries;
   uint64_t end_cluster;        /* clusters below are in use or reserved */
@@ -135,6 +137,8 @@ struct qcow2 {
   bool header_dirty;           /* L1/reftable location fields changed */
   uint64_t old_reftable_offset;  /* freed at the next flush */
   uint32_t old_reftable_clusters;
+  uint64_t *freed;             /* L2 entries dropped since the last flush: */
+  size_t nfreed, freed_cap;    /* their clusters are freed after it */
   uint8_t *cbuf;               /* a cluster of scratch for RMW */
   uint8_t *mbuf;               /* partial compressed writes, merged */
   void *zstream;               /* qcow2_compress_unit context, made on
@@ -202,8 +206,13 @@ int qcow2_update_refcount(struct hvx_image *img, uint64_t c, int delta);
 uint64_t qcow2_alloc_clusters(struct hvx_image *img, uint64_t n);
 /* Reserve one cluster, reusing a freed one when there is one. */
 uint64_t qcow2_alloc_cluster(struct hvx_image *img);
-/* Drop the references an L2 entry held (data, compressed bytes). */
+/* Drop the references an L2 entry held (data, compressed bytes) once
+ * the tables that no longer hold it are durable (qcow2_free_deferred):
+ * until then the entry on disk still points at the clusters, so they
+ * must be neither reused nor punched. */
 int qcow2_free_entry(struct hvx_image *img, uint64_t entry);
+/* Free the clusters of the entries qcow2_free_entry deferred. */
+int qcow2_free_deferred(struct hvx_image *img);
 /* Write the refcount table and free a replaced one. */
 int qcow2_flush_reftable(struct hvx_image *img);
 

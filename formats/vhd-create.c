@@ -390,6 +390,8 @@ int vhd_create(struct hvx_image *img, uint64_t size, struct hvx_opts *opts)
   if (a.type == VHD_TYPE_DIFF)
     img->flags |= HVX_OPEN_BACKING_ANYWHERE;
   r = vhd_open(img);
+  if (r == 0)
+    ((struct vhd_state *)img->priv)->fresh = true;
 out:
   free(pi.abs);
   free(pi.rel);

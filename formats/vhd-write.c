@@ -2,12 +2,18 @@
  *
  * A fixed disk is written in place.  A dynamic or differencing disk
  * allocates a block where the footer is, as the specification says, in
- * this order: the block's zeroed bitmap over the old footer, the footer
- * at the new end, the BAT entry, then the data and the bitmap bits.  A
- * crash part-way leaves either a leaked block or an end without a footer,
- * which the footer copy at offset 0 covers (vhd.c falls back to it and a
- * writable open rewrites the footer).  A sector whose bitmap bit is clear
- * belongs to the parent (or is zero): a write covering part of one first
+ * an order that leaves a valid footer at the end of the file and every
+ * BAT entry on disk pointing at a zeroed bitmap, at every moment, even
+ * if the disk reorders writes between syncs: the footer at the new end,
+ * sync, the block's zeroed bitmap over the old footer, sync, then the
+ * BAT entry, the data and the bitmap bits.  A crash part-way leaves at
+ * worst a leaked block.  (An image this handle created skips the two
+ * syncs: a crash leaves a partial new file, which hvx convert never
+ * renames into place, and syncing each block would slow it down.)
+ * On a dynamic disk a bitmap bit that reaches the disk before its data
+ * shows the zeros the file holds there, which is what the sector read
+ * as before.  A sector whose bitmap bit is clear belongs to the parent
+ * (or is zero): a write covering part of one first
  * reads the sector's current content, so the rest of it is kept (for
  * differencing disks in 4 KiB units, see write_unit). */
 #include "config.h"
@@ -51,15 +57,21 @@ static int alloc_block(struct hvx_image *img, uint32_t b)
                          (unsigned long long)off);
   if (!c->bits && !(c->bits = hvx_malloc(s->bitmap_size, "vhd bitmap")))
     return -1;
+  /* The new footer first, durably: zeroing the old one must never
+   * leave the file without a footer at its end. */
+  if (write_footer_at(img, end) < 0 ||
+      (!s->fresh && hvx_file_sync(&img->file) < 0))
+    return -1;
   /* Zero from the old footer to the end of the new bitmap, so no stale
-   * footer stays in the middle of the file. */
+   * footer stays in the middle of the file; durably, before the BAT
+   * entry makes the bitmap count. */
   zeros = hvx_calloc(1, end - s->block_size - s->footer_off, "vhd bitmap");
   if (!zeros)
     return -1;
   r = hvx_file_pwrite(&img->file, zeros, end - s->block_size - s->footer_off,
                       s->footer_off);
   free(zeros);
-  if (r < 0 || write_footer_at(img, end) < 0)
+  if (r < 0 || (!s->fresh && hvx_file_sync(&img->file) < 0))
     return -1;
   s->footer_off = end;
   s->file_end = end + VHD_FOOTER_SIZE;

@@ -93,6 +93,8 @@ struct vhd_state {
   bool footer_from_copy; /* the end footer was damaged: using the copy */
   bool legacy_footer;    /* a pre-2004 511-byte footer */
   bool footer_dirty;     /* the footer must be (re)written at flush */
+  bool fresh;            /* created by this handle: nothing earlier to
+                            protect, so block allocation needs no syncs */
 
   /* Dynamic and differencing disks. */
   uint8_t header[VHD_HEADER_SIZE];

@@ -1,19 +1,10 @@
 /* Unit tests: a crash at any point of a VHDX log replay leaves an image
  * that is never worse than before.
  *
- * Crash model.  A read-write open of a dirty image replays its log in
- * place; the I/O hook (lib/io.c, hvx_open_hooked) sees each pwrite,
- * truncate, punch and sync it makes.  Power is cut:
- *  - by prefix: operations 0..k-1 reach the disk, operation k reaches it
- *    not at all, or torn (its first 512 bytes, or its first half), and
- *    from then on every operation fails (EIO) and nothing more reaches
- *    the file: for every k, injected live into the real open;
- *  - by reordering: a disk may persist the writes issued since the last
- *    sync (fdatasync, the only barrier) in any order, so a crash inside
- *    such an epoch leaves any subset of them, the last one possibly
- *    torn.  From a recording of the replay's operations we rebuild, for
- *    each epoch, the image with each single write of it lost alone, and
- *    with seeded random subsets (HVX_CRASH_SEED overrides the seed).
+ * The crash models are crashutil.h's: a read-write open of a dirty
+ * image replays its log in place, and power is cut at each of its
+ * operations (by prefix, torn or not, and by reordering within a sync
+ * epoch).
  * Every crashed image must then: open read-only, read exactly as the
  * dirty original reads (virtual size, block status, a digest of the
  * data), pass hvx check without corruption, and replay on a further
@@ -33,44 +24,11 @@
 
 #include <openssl/evp.h>
 #include <sys/stat.h>
-#include <time.h>
+
+#include "crashutil.h"
 
 #include "vhdx-testutil.h"
 #include "vhdx-logutil.h"
-
-/* ---- files ------------------------------------------------------- */
-
-/* Copy FROM to TO keeping holes (the qemu image is 10 GiB virtual). */
-static void sparse_copy(const char *from, const char *to)
-{
-  int in = open(from, O_RDONLY), out;
-  uint8_t *buf = malloc(MIB);
-  off_t size, pos = 0;
-
-  assert_true(in >= 0);
-  assert_non_null(buf);
-  unlink(to);
-  out = open(to, O_WRONLY | O_CREAT | O_EXCL, 0644);
-  assert_true(out >= 0);
-  size = lseek(in, 0, SEEK_END);
-  assert_int_equal(ftruncate(out, size), 0);
-  while (pos < size) {
-    off_t data = lseek(in, pos, SEEK_DATA), hole;
-    if (data < 0)
-      break;
-    hole = lseek(in, data, SEEK_HOLE);
-    for (pos = data; pos < hole; ) {
-      ssize_t n = pread(in, buf, (size_t)hvx_min_u64((uint64_t)(hole - pos),
-                                                      MIB), pos);
-      assert_true(n > 0);
-      assert_int_equal(pwrite(out, buf, (size_t)n, pos), n);
-      pos += n;
-    }
-  }
-  close(in);
-  close(out);
-  free(buf);
-}
 
 /* The log GUID of the current header as [MS-VHDX] defines it (the
  * valid one with the higher sequence number), read independently of
@@ -190,87 +148,10 @@ static void assert_checks_clean(const char *path, const char *what)
   hvx_close(img);
 }
 
-/* ---- recording and injecting ------------------------------------ */
-
-struct rec_op {
-  enum hvx_io_kind kind;
-  uint64_t offset, length;
-  uint8_t *data;
-};
-
-struct crash {
-  size_t k;            /* operation where power is cut */
-  uint64_t torn;       /* bytes of operation K that reach the disk */
-  size_t seen;
-  struct rec_op *rec;  /* recording: every operation, none cut */
-  size_t nrec;
-};
-
-static int64_t crash_hook(void *opaque, const struct hvx_io_op *op)
-{
-  struct crash *c = opaque;
-  size_t i = c->seen++;
-
-  if (c->rec) {
-    struct rec_op *r = &c->rec[c->nrec++];
-    assert_true(c->nrec < 4096);
-    r->kind = op->kind;
-    r->offset = op->offset;
-    r->length = op->length;
-    r->data = NULL;
-    if (op->kind == HVX_IO_PWRITE) {
-      r->data = malloc(op->length);
-      assert_non_null(r->data);
-      memcpy(r->data, op->buf, op->length);
-    }
-  }
-  if (i > c->k)
-    return -1;
-  /* The order syncs impose is what this test models; a real fdatasync
-   * of a scratch file would only cost time. */
-  if (op->kind == HVX_IO_SYNC)
-    return 0;
-  return i < c->k ? INT64_MAX : (int64_t)c->torn;
-}
-
-/* A read-write open with the crash C injected; it may fail or not. */
-static void crashing_open(const char *path, struct crash *c)
-{
-  struct hvx_io_hook hook = { crash_hook, c };
-  hvx_image *img = hvx_open_hooked(path, "vhdx", HVX_OPEN_WRITE, &hook);
-
-  if (img)
-    hvx_close(img);
-}
-
-/* Apply recorded operation OP to FD, only its first KEEP bytes. */
-static void apply(int fd, const struct rec_op *op, uint64_t keep)
-{
-  static const uint8_t zeros[4096];
-
-  switch (op->kind) {
-  case HVX_IO_PWRITE:
-    assert_int_equal(pwrite(fd, op->data, keep, (off_t)op->offset),
-                     (ssize_t)keep);
-    break;
-  case HVX_IO_TRUNCATE:
-    assert_int_equal(ftruncate(fd, (off_t)op->offset), 0);
-    break;
-  case HVX_IO_PUNCH:
-    for (uint64_t done = 0; done < keep; done += sizeof zeros) {
-      size_t n = (size_t)hvx_min_u64(keep - done, sizeof zeros);
-      assert_int_equal(pwrite(fd, zeros, n, (off_t)(op->offset + done)),
-                       (ssize_t)n);
-    }
-    break;
-  case HVX_IO_SYNC:
-    break;
-  }
-}
-
 /* ---- one fixture -------------------------------------------------- */
 
 struct fixture {
+  struct crash_scenario sc; /* first: verify gets it back as a fixture */
   const char *name, *orig, *work, *qcopy, *raw;
   struct sig ref;
   bool qemu;            /* qemu-img is there */
@@ -278,18 +159,6 @@ struct fixture {
   unsigned points, qemu_points, sample;
   uint64_t window;      /* bytes qemu-img compares */
 };
-
-static bool have_qemu_img(void)
-{
-  return system("qemu-img --version >/dev/null 2>&1") == 0;
-}
-
-static void run_ok(const char *what, const char *cmd)
-{
-  int r = system(cmd);
-  if (r != 0)
-    fail_msg("%s: '%s' failed (status %d)", what, cmd, r);
-}
 
 /* The reference as raw, read by hvx, for qemu-img compare: its first
  * FX->window bytes, which hold all the data hvx finds.  (qemu's VHDX
@@ -347,8 +216,9 @@ static void qemu_check(struct fixture *fx, const char *label)
  * qemu 7.2 replays a log sequence that wraps round the end of the log
  * wrongly (see interop-vhdx.sh), so there it checks only images whose
  * replay hvx already finished. */
-static void verify(struct fixture *fx, const char *label)
+static void verify(struct crash_scenario *sc, const char *label)
 {
+  struct fixture *fx = (struct fixture *)sc;
   struct sig s;
   hvx_image *img;
   bool qemu = fx->qemu && (fx->qemu_replays || header_clean(fx->work)) &&
@@ -371,136 +241,27 @@ static void verify(struct fixture *fx, const char *label)
     qemu_check(fx, label);
 }
 
-static const char *kind_name(enum hvx_io_kind k)
-{
-  static const char *const names[] = { "pwrite", "truncate", "punch",
-                                       "sync" };
-  return names[k];
-}
-
-static bool same_file(const char *a, const char *b)
-{
-  char cmd[600];
-  snprintf(cmd, sizeof cmd, "cmp -s '%s' '%s'", a, b);
-  return system(cmd) == 0;
-}
-
-/* Power cut at operation K of N, TORN bytes of it written. */
-static void crash_prefix(struct fixture *fx, const struct rec_op *ops,
-                         size_t n, size_t k, uint64_t torn)
-{
-  struct crash c = { .k = k, .torn = torn };
-  char label[256];
-
-  snprintf(label, sizeof label, "%s: crash at operation %zu of %zu (%s at "
-           "0x%llx, %llu of %llu bytes written)", fx->name, k, n,
-           kind_name(ops[k].kind), (unsigned long long)ops[k].offset,
-           (unsigned long long)torn, (unsigned long long)ops[k].length);
-  sparse_copy(fx->orig, fx->work);
-  crashing_open(fx->work, &c);
-  /* The hook did cut the power: nothing reached the file. */
-  if (k == 0 && torn == 0 && !same_file(fx->orig, fx->work))
-    fail_msg("%s: the file changed", label);
-  verify(fx, label);
-}
-
-/* Operations [0, START) done, then those of the epoch marked in PICK,
- * the one at TORN_AT (if any) only its first TORN bytes. */
-static void crash_subset(struct fixture *fx, const struct rec_op *ops,
-                         size_t start, const bool *pick, size_t end,
-                         size_t torn_at, uint64_t torn, const char *how)
-{
-  char label[256];
-  int fd;
-
-  snprintf(label, sizeof label, "%s: crash in the epoch of operations "
-           "%zu-%zu: %s", fx->name, start, end - 1, how);
-  sparse_copy(fx->orig, fx->work);
-  fd = open(fx->work, O_RDWR);
-  assert_true(fd >= 0);
-  for (size_t i = 0; i < end; i++)
-    if (i < start || pick[i])
-      apply(fd, &ops[i], i == torn_at ? torn : ops[i].length);
-  close(fd);
-  verify(fx, label);
-}
-
-static uint64_t rng_state;
-static uint64_t rnd(void)
-{
-  rng_state ^= rng_state << 13;
-  rng_state ^= rng_state >> 7;
-  rng_state ^= rng_state << 17;
-  return rng_state;
-}
-
-#define RANDOM_SUBSETS 8
-
-/* Each sync epoch [START, END) of N operations: each write lost alone,
- * and random subsets with the last write kept perhaps torn. */
-static void crash_epoch(struct fixture *fx, const struct rec_op *ops,
-                        size_t start, size_t end, unsigned *points)
-{
-  bool *pick = calloc(end, sizeof *pick);
-  size_t m = 0;
-  char how[160];
-
-  assert_non_null(pick);
-  for (size_t i = start; i < end; i++)
-    m += ops[i].kind != HVX_IO_SYNC;
-  if (m < 2)
-    goto out; /* the prefixes cover it */
-  for (size_t j = start; j < end; j++) {
-    if (ops[j].kind == HVX_IO_SYNC)
-      continue;
-    for (size_t i = start; i < end; i++)
-      pick[i] = i != j;
-    snprintf(how, sizeof how, "operation %zu (%s at 0x%llx) lost alone", j,
-             kind_name(ops[j].kind), (unsigned long long)ops[j].offset);
-    crash_subset(fx, ops, start, pick, end, SIZE_MAX, 0, how);
-    ++*points;
-  }
-  for (int r = 0; m > 2 && r < RANDOM_SUBSETS; r++) {
-    size_t torn_at = SIZE_MAX, last = SIZE_MAX, len;
-    uint64_t torn = 0;
-    len = (size_t)snprintf(how, sizeof how, "random subset {");
-    for (size_t i = start; i < end; i++) {
-      pick[i] = rnd() & 1;
-      if (pick[i] && ops[i].kind == HVX_IO_PWRITE)
-        last = i;
-      if (pick[i] && len < sizeof how - 8)
-        len += (size_t)snprintf(how + len, sizeof how - len, " %zu", i);
-    }
-    if (last != SIZE_MAX && ops[last].length > 512 && rnd() & 1) {
-      torn_at = last;
-      torn = 512 * (1 + rnd() % (ops[last].length / 512 - 1));
-    }
-    if (len < sizeof how - 40)
-      snprintf(how + len, sizeof how - len, " }, %llu bytes of %zu",
-               (unsigned long long)torn, torn_at);
-    crash_subset(fx, ops, start, pick, end, torn_at, torn, how);
-    ++*points;
-  }
-out:
-  free(pick);
-}
-
 static void clear_log_guid(uint8_t *h, void *arg)
 {
   (void)arg;
   memset(h + 48, 0, 16);
 }
 
-static void crash_everywhere(struct fixture *fx)
+/* A read-write open replays the log (it may fail part-way). */
+static void replay(struct crash_scenario *sc, const struct hvx_io_hook *hook)
 {
-  struct crash rec = { .k = SIZE_MAX };
-  struct timespec t0, t1;
-  struct sig s;
-  unsigned prefix = 0, reordered = 0, syncs = 0;
-  size_t n, start = 0;
-  char label[160];
+  hvx_image *img = hvx_open_hooked(sc->work, "vhdx", HVX_OPEN_WRITE, hook);
 
-  clock_gettime(CLOCK_MONOTONIC, &t0);
+  if (img)
+    hvx_close(img);
+}
+
+static void crash_fixture(struct fixture *fx)
+{
+  double t0 = crash_now();
+  struct sig s;
+  char extra[80];
+
   fx->qemu = have_qemu_img();
   if (fx->qemu)
     write_raw(fx);
@@ -514,48 +275,14 @@ static void crash_everywhere(struct fixture *fx)
   assert_true(s.vsize != fx->ref.vsize ||
               strcmp(s.digest, fx->ref.digest) != 0);
 
-  /* Record a replay without a crash. */
-  rec.rec = calloc(4096, sizeof *rec.rec);
-  assert_non_null(rec.rec);
-  sparse_copy(fx->orig, fx->work);
-  crashing_open(fx->work, &rec);
-  snprintf(label, sizeof label, "%s: no crash", fx->name);
-  verify(fx, label);
-  n = rec.nrec;
-  assert_true(n > 4);
-
-  for (size_t k = 0; k < n; k++) {
-    uint64_t len = rec.rec[k].length;
-    crash_prefix(fx, rec.rec, n, k, 0);
-    prefix++;
-    if (rec.rec[k].kind != HVX_IO_PWRITE && rec.rec[k].kind != HVX_IO_PUNCH)
-      continue;
-    if (len > 512) {
-      crash_prefix(fx, rec.rec, n, k, 512);
-      prefix++;
-    }
-    if (len / 2 > 512) {
-      crash_prefix(fx, rec.rec, n, k, len / 2);
-      prefix++;
-    }
-  }
-  for (size_t i = 0; i < n; i++)
-    if (rec.rec[i].kind == HVX_IO_SYNC || i == n - 1) {
-      syncs += rec.rec[i].kind == HVX_IO_SYNC;
-      crash_epoch(fx, rec.rec, start, i + 1, &reordered);
-      start = i + 1;
-    }
-  clock_gettime(CLOCK_MONOTONIC, &t1);
-  print_message("%s: %zu operations, %u syncs; %u crash points: %u prefix "
-                "(torn or not), %u reordered within an epoch; %u of them "
-                "also checked by qemu-img%s; %.1f s\n", fx->name, n, syncs,
-                prefix + reordered, prefix, reordered, fx->qemu_points,
-                fx->qemu ? "" : " (qemu-img not found)",
-                (double)(t1.tv_sec - t0.tv_sec) +
-                (double)(t1.tv_nsec - t0.tv_nsec) / 1e9);
-  for (size_t i = 0; i < n; i++)
-    free(rec.rec[i].data);
-  free(rec.rec);
+  fx->sc = (struct crash_scenario){ .name = fx->name, .orig = fx->orig,
+                                    .work = fx->work, .run = replay,
+                                    .verify = verify };
+  crash_everywhere(&fx->sc);
+  assert_true(fx->sc.ops > 4);
+  snprintf(extra, sizeof extra, "; %u of them also checked by qemu-img%s",
+           fx->qemu_points, fx->qemu ? "" : " (qemu-img not found)");
+  crash_report(&fx->sc, crash_now() - t0, extra);
 }
 
 /* ---- the fixtures -------------------------------------------------- */
@@ -577,9 +304,7 @@ static struct fixture *new_fixture(const char *name, unsigned sample,
   fx.work = paths[1];
   fx.qcopy = paths[2];
   fx.raw = paths[3];
-  rng_state = 0x9E3779B97F4A7C15ull;
-  if (getenv("HVX_CRASH_SEED"))
-    rng_state ^= strtoull(getenv("HVX_CRASH_SEED"), NULL, 0);
+  crash_seed();
   return &fx;
 }
 
@@ -595,7 +320,7 @@ static void test_qemu_sample(void **state)
            "4M.vhdx.bz2' | cp --sparse=always /dev/stdin '%s'",
            top ? top : "..", fx->orig);
   run_ok("decompressing the fixture", cmd);
-  crash_everywhere(fx);
+  crash_fixture(fx);
 }
 
 static void test_bat_and_zero(void **state)
@@ -604,7 +329,7 @@ static void test_bat_and_zero(void **state)
   (void)state;
 
   make_dirty(fx->orig, V_OK);
-  crash_everywhere(fx);
+  crash_fixture(fx);
 }
 
 static void test_wrapped_entry(void **state)
@@ -613,7 +338,7 @@ static void test_wrapped_entry(void **state)
   (void)state;
 
   make_dirty(fx->orig, V_WRAP);
-  crash_everywhere(fx);
+  crash_fixture(fx);
 }
 
 static void test_file_grows(void **state)
@@ -622,7 +347,7 @@ static void test_file_grows(void **state)
   (void)state;
 
   make_dirty(fx->orig, V_EXTEND);
-  crash_everywhere(fx);
+  crash_fixture(fx);
 }
 
 /* Three entries (not wrapping round the log, so that qemu can replay
@@ -683,14 +408,7 @@ static void test_big_log(void **state)
   (void)state;
 
   make_big_log(fx->orig);
-  crash_everywhere(fx);
-}
-
-static void test_qemu_img_present(void **state)
-{
-  (void)state;
-  if (!have_qemu_img())
-    skip();
+  crash_fixture(fx);
 }
 
 int main(void)

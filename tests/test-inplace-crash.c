@@ -1,0 +1,432 @@
+/* Unit tests: a crash at any point of an in-place change to an existing
+ * image -- a repair made by a read-write open, or writes through the
+ * API -- never leaves the image worse than before.
+ *
+ * The crash models are crashutil.h's: power is cut at each operation
+ * of the run (open, writes, close), by prefix (torn or not) and by
+ * reordering the writes between two syncs.
+ *
+ * What every crashed image must do:
+ *  - open read-only, and read, per 512-byte sector: where the run
+ *    wrote (pwrite or zero), the old content or the new, never a third
+ *    value; everywhere else, the old content.  Sectors are the unit
+ *    every format here can promise: a disk writes a sector whole or not
+ *    at all, and no driver splits a sector's data over two writes;
+ *  - pass hvx check with no corruption.  Leaks are accepted: a crash
+ *    between taking space and publishing it leaves the space
+ *    unreferenced (qcow2 clusters, VHD and VHDX blocks at the end of
+ *    the file), as qemu's own drivers do;
+ *  - open read-write and close again (completing any repair), and
+ *    read the same afterwards;
+ *  - for a sample, pass qemu-img check (leaks accepted for qcow2; qemu
+ *    has no check for vpc) and read, through qemu-img convert, by the
+ *    same rule: qemu is an oracle independent of hvx.
+ * The repair scenarios also require the repair to be complete after
+ * that read-write open (a valid footer at the end of the VHD, no
+ * problem left for hvx check).
+ *
+ * Scenarios: the VHD end-footer repair (a damaged footer; a missing
+ * one), qcow2's clearing of autoclear bits, and writes (allocating,
+ * overwriting, zeroing with and without unmapping) to qcow2, dynamic
+ * VHD and dynamic VHDX images. */
+#include "config.h" /* SEEK_DATA */
+
+#include "crashutil.h"
+
+#define MIB (1u << 20)
+#define SECTOR 512u
+
+enum wkind { W_WRITE, W_ZERO, W_ZERO_UNMAP, W_END };
+
+struct wop {
+  enum wkind kind;
+  uint64_t off, len;
+};
+
+struct wfix {
+  struct crash_scenario sc; /* first: verify gets it back */
+  const char *fmt, *qfmt;
+  const struct wop *ops;    /* NULL: a repair (open and close only) */
+  bool repair;              /* the original needs a repair */
+  uint64_t vsize;
+  uint8_t *old, *new, *buf, *written; /* written: one byte a sector */
+  const char *qcopy, *qraw;
+  bool qemu;
+  unsigned points, sample, qemu_points;
+};
+
+/* ---- the write pattern and what it makes of the disk ------------- */
+
+static void data_for(uint8_t *buf, const struct wop *w)
+{
+  fill_pattern(buf, w->len, w->off * 7 + 12345);
+}
+
+static void model(struct wfix *fx)
+{
+  memcpy(fx->new, fx->old, fx->vsize);
+  memset(fx->written, 0, fx->vsize / SECTOR);
+  for (const struct wop *w = fx->ops; w && w->kind != W_END; w++) {
+    if (w->kind == W_WRITE)
+      data_for(fx->new + w->off, w);
+    else
+      memset(fx->new + w->off, 0, w->len);
+    memset(fx->written + w->off / SECTOR, 1,
+           hvx_div_round_up(w->off + w->len, SECTOR) - w->off / SECTOR);
+  }
+}
+
+static void run(struct crash_scenario *sc, const struct hvx_io_hook *hook)
+{
+  struct wfix *fx = (struct wfix *)sc;
+  hvx_image *img = hvx_open_hooked(sc->work, fx->fmt, HVX_OPEN_WRITE, hook);
+  uint8_t *buf;
+
+  if (!img)
+    return;
+  buf = malloc(MIB);
+  assert_non_null(buf);
+  for (const struct wop *w = fx->ops; w && w->kind != W_END; w++) {
+    int r;
+    if (w->kind == W_WRITE) {
+      data_for(buf, w);
+      r = hvx_pwrite(img, buf, w->len, w->off);
+    } else {
+      r = hvx_zero(img, w->off, w->len,
+                   w->kind == W_ZERO_UNMAP ? HVX_ZERO_MAY_UNMAP : 0);
+    }
+    if (r < 0)
+      break; /* the power is off */
+  }
+  free(buf);
+  hvx_close(img);
+}
+
+/* ---- judging ------------------------------------------------------ */
+
+/* BUF (the whole disk as read) against the old and new content. */
+static void judge(struct wfix *fx, const uint8_t *buf, const char *who,
+                  const char *label)
+{
+  for (uint64_t s = 0; s < fx->vsize / SECTOR; s++) {
+    const uint8_t *got = buf + s * SECTOR;
+    bool old = memcmp(got, fx->old + s * SECTOR, SECTOR) == 0;
+    if (old || (fx->written[s] &&
+                memcmp(got, fx->new + s * SECTOR, SECTOR) == 0))
+      continue;
+    fail_msg("%s: read by %s, the sector at 0x%llx (%s) holds neither the "
+             "old content%s (first bytes %02x %02x %02x %02x)", label, who,
+             (unsigned long long)(s * SECTOR),
+             fx->written[s] ? "written" : "not written",
+             fx->written[s] ? " nor the new" : "", got[0], got[1], got[2],
+             got[3]);
+  }
+}
+
+static void read_all(struct wfix *fx, const char *label)
+{
+  hvx_image *img = hvx_open(fx->sc.work, fx->fmt, 0);
+
+  if (!img)
+    fail_msg("%s: cannot open read-only: %s", label, hvx_error());
+  assert_int_equal(hvx_image_size(img), fx->vsize);
+  if (hvx_pread(img, fx->buf, fx->vsize, 0) < 0)
+    fail_msg("%s: cannot read: %s", label, hvx_error());
+  hvx_close(img);
+}
+
+struct problems {
+  int bad, leaks;
+  char first[256];
+};
+
+static void count_problem(void *opaque, int kind, uint64_t offset,
+                          const char *msg)
+{
+  struct problems *p = opaque;
+  (void)offset;
+  if (kind == HVX_PROBLEM_LEAK) {
+    p->leaks++;
+    return;
+  }
+  if (!p->bad++)
+    snprintf(p->first, sizeof p->first, "%s", msg);
+}
+
+static struct problems check(struct wfix *fx, const char *label)
+{
+  hvx_image *img = hvx_open(fx->sc.work, fx->fmt, 0);
+  struct problems p = { 0 };
+
+  if (!img)
+    fail_msg("%s: cannot open read-only: %s", label, hvx_error());
+  if (hvx_check(img, count_problem, &p) < 0)
+    fail_msg("%s: check could not run: %s", label, hvx_error());
+  hvx_close(img);
+  return p;
+}
+
+/* True if the last 512 bytes of PATH are a valid VHD footer. */
+static bool vhd_end_footer_ok(const char *path)
+{
+  uint8_t f[512];
+  uint32_t sum = 0;
+
+  file_read(path, file_size(path) - 512, f, sizeof f);
+  for (int i = 0; i < 512; i++)
+    if (i < 64 || i >= 68)
+      sum += f[i];
+  return memcmp(f, "conectix", 8) == 0 && hvx_be32(f + 64) == ~sum;
+}
+
+static void qemu_check(struct wfix *fx, const char *label)
+{
+  char cmd[1024];
+  int r;
+
+  if (strcmp(fx->qfmt, "vpc") != 0) {
+    snprintf(cmd, sizeof cmd, "qemu-img check -f %s '%s' >/dev/null 2>&1",
+             fx->qfmt, fx->qcopy);
+    r = system(cmd);
+    /* 0: clean; 3: leaked clusters only (accepted for qcow2). */
+    if (r != 0 && !(WEXITSTATUS(r) == 3 && !strcmp(fx->qfmt, "qcow2")))
+      fail_msg("%s: '%s' failed (status %d)", label, cmd, r);
+  }
+  unlink(fx->qraw);
+  snprintf(cmd, sizeof cmd, "qemu-img convert -f %s -O raw '%s' '%s'",
+           fx->qfmt, fx->qcopy, fx->qraw);
+  run_ok(label, cmd);
+  assert_int_equal(file_size(fx->qraw), fx->vsize);
+  file_read(fx->qraw, 0, fx->buf, fx->vsize);
+  judge(fx, fx->buf, "qemu-img", label);
+  fx->qemu_points++;
+}
+
+static void verify(struct crash_scenario *sc, const char *label)
+{
+  struct wfix *fx = (struct wfix *)sc;
+  bool qemu = fx->qemu && fx->points++ % fx->sample == 0;
+  struct problems p;
+  hvx_image *img;
+  uint8_t *first = malloc(fx->vsize);
+
+  assert_non_null(first);
+  if (qemu)
+    sparse_copy(sc->work, fx->qcopy);
+  read_all(fx, label);
+  judge(fx, fx->buf, "hvx", label);
+  memcpy(first, fx->buf, fx->vsize);
+  p = check(fx, label);
+  /* A repair not yet made leaves the original's problem, no more. */
+  if (p.bad && !(fx->repair && p.bad == 1 && !vhd_end_footer_ok(sc->work)))
+    fail_msg("%s: check found %d problems, first: %s", label, p.bad,
+             p.first);
+  img = hvx_open(sc->work, fx->fmt, HVX_OPEN_WRITE);
+  if (!img)
+    fail_msg("%s: cannot open read-write: %s", label, hvx_error());
+  if (hvx_close(img) < 0)
+    fail_msg("%s: closing after a read-write open: %s", label, hvx_error());
+  read_all(fx, label);
+  if (memcmp(first, fx->buf, fx->vsize) != 0)
+    fail_msg("%s: reads differently after a read-write open", label);
+  if (fx->repair) {
+    p = check(fx, label);
+    if (p.bad || !vhd_end_footer_ok(sc->work))
+      fail_msg("%s: the repair is not complete after a read-write open: "
+               "%d problems, first: %s", label, p.bad, p.first);
+  }
+  free(first);
+  if (qemu)
+    qemu_check(fx, label);
+}
+
+/* ---- fixtures ------------------------------------------------------ */
+
+static struct wfix *new_fix(const char *name, const char *fmt,
+                            const char *qfmt, const struct wop *ops,
+                            unsigned sample, unsigned max_points)
+{
+  static struct wfix fx;
+  static char paths[4][256];
+  const char *p[4] = { "orig", "work", "qcopy", "qraw" };
+
+  memset(&fx, 0, sizeof fx);
+  for (int i = 0; i < 4; i++)
+    snprintf(paths[i], sizeof paths[i], "%s", test_path(p[i]));
+  fx.sc = (struct crash_scenario){ .name = name, .orig = paths[0],
+                                   .work = paths[1], .run = run,
+                                   .verify = verify,
+                                   .max_points = max_points };
+  fx.fmt = fmt;
+  fx.qfmt = qfmt;
+  fx.ops = ops;
+  fx.qcopy = paths[2];
+  fx.qraw = paths[3];
+  fx.sample = sample;
+  crash_seed();
+  unlink(paths[0]);
+  return &fx;
+}
+
+/* Some data in the original: the ranges of DATA (len 0 ends). */
+static void make_orig(struct wfix *fx, uint64_t vsize, const char *opts,
+                      const struct wop *data)
+{
+  hvx_image *img = hvx_create(fx->sc.orig, fx->fmt, vsize, opts);
+  uint8_t *buf = malloc(MIB);
+
+  assert_non_null(img);
+  assert_non_null(buf);
+  for (const struct wop *w = data; w->len; w++) {
+    fill_pattern(buf, w->len, w->off + 999);
+    assert_int_equal(hvx_pwrite(img, buf, w->len, w->off), 0);
+  }
+  assert_int_equal(hvx_close(img), 0);
+  free(buf);
+}
+
+static void crash_fix(struct wfix *fx)
+{
+  double t0 = crash_now();
+  hvx_image *img = hvx_open(fx->sc.orig, fx->fmt, 0);
+  char extra[80];
+
+  assert_non_null(img);
+  fx->vsize = (uint64_t)hvx_image_size(img);
+  fx->old = malloc(fx->vsize);
+  fx->new = malloc(fx->vsize);
+  fx->buf = malloc(fx->vsize);
+  fx->written = malloc(fx->vsize / SECTOR);
+  assert_true(fx->old && fx->new && fx->buf && fx->written);
+  assert_int_equal(hvx_pread(img, fx->old, fx->vsize, 0), 0);
+  hvx_close(img);
+  model(fx);
+  /* The writes change the content, so losing one can be seen. */
+  assert_true(!fx->ops || memcmp(fx->old, fx->new, fx->vsize) != 0);
+  fx->qemu = have_qemu_img();
+  crash_everywhere(&fx->sc);
+  snprintf(extra, sizeof extra, "; %u of them also read by qemu-img%s",
+           fx->qemu_points, fx->qemu ? "" : " (qemu-img not found)");
+  crash_report(&fx->sc, crash_now() - t0, extra);
+  free(fx->old);
+  free(fx->new);
+  free(fx->buf);
+  free(fx->written);
+}
+
+static const struct wop vhd_data[] = {
+  { W_WRITE, 0, 300 * 1024 }, { W_WRITE, 2 * MIB + 4096, 64 * 1024 },
+  { W_WRITE, 0, 0 }
+};
+
+/* ---- VHD footer repair ------------------------------------------- */
+
+static void test_vhd_footer_damaged(void **state)
+{
+  struct wfix *fx = new_fix("vhd: repair of a damaged end footer", "vhd",
+                            "vpc", NULL, 1, 0);
+  uint8_t b = 0x55;
+  (void)state;
+
+  fx->repair = true;
+  make_orig(fx, 4 * MIB, "block_size=1M", vhd_data);
+  file_write(fx->sc.orig, file_size(fx->sc.orig) - 512 + 100, &b, 1);
+  assert_false(vhd_end_footer_ok(fx->sc.orig));
+  crash_fix(fx);
+  assert_true(fx->sc.ops >= 3);
+}
+
+static void test_vhd_footer_missing(void **state)
+{
+  struct wfix *fx = new_fix("vhd: repair of a lost end footer", "vhd",
+                            "vpc", NULL, 1, 0);
+  (void)state;
+
+  fx->repair = true;
+  make_orig(fx, 4 * MIB, "block_size=1M", vhd_data);
+  assert_int_equal(truncate(fx->sc.orig, (off_t)file_size(fx->sc.orig) -
+                            512), 0);
+  assert_false(vhd_end_footer_ok(fx->sc.orig));
+  crash_fix(fx);
+  assert_true(fx->sc.ops >= 3);
+}
+
+/* ---- qcow2 autoclear bits ---------------------------------------- */
+
+static void test_qcow2_autoclear(void **state)
+{
+  struct wfix *fx = new_fix("qcow2: clearing autoclear bits", "qcow2",
+                            "qcow2", NULL, 1, 0);
+  static const struct wop data[] = { { W_WRITE, 0, 100000 },
+                                     { W_WRITE, 0, 0 } };
+  uint8_t h[8];
+  (void)state;
+
+  make_orig(fx, 4 * MIB, "cluster_size=65536", data);
+  file_write_be64(fx->sc.orig, 88, 1ull << 40); /* an unknown one */
+  crash_fix(fx);
+  file_read(fx->sc.work, 88, h, 8);
+  assert_true(hvx_is_zero(h, 8));
+}
+
+/* ---- writes through the API -------------------------------------- */
+
+/* Data at [0, 300K) and [2M+4K, 2M+68K) first; then, in order: an
+ * overwrite in allocated space, a write allocating new space with
+ * partial units at both ends, zeros unmapping a whole allocated unit,
+ * zeros in allocated space without unmapping, a write that may take the
+ * space just freed, and one straddling allocated and new space. */
+static const struct wop writes_1m[] = {
+  { W_WRITE, 4096 + 512, 8192 },
+  { W_WRITE, 3 * MIB + 1000, 100000 },
+  { W_ZERO_UNMAP, 2 * MIB, MIB },
+  { W_ZERO, 128 * 1024 + 512, 4096 },
+  { W_WRITE, 5 * MIB, 70000 },
+  { W_WRITE, 250 * 1024, 100 * 1024 },
+  { W_END, 0, 0 }
+};
+
+static void test_qcow2_writes(void **state)
+{
+  struct wfix *fx = new_fix("qcow2: writes", "qcow2", "qcow2", writes_1m,
+                            10, 0);
+  (void)state;
+
+  make_orig(fx, 6 * MIB, "cluster_size=65536", vhd_data);
+  crash_fix(fx);
+}
+
+static void test_vhd_writes(void **state)
+{
+  struct wfix *fx = new_fix("vhd dynamic: writes", "vhd", "vpc", writes_1m,
+                            10, 0);
+  (void)state;
+
+  make_orig(fx, 6 * MIB, "block_size=1M", vhd_data);
+  crash_fix(fx);
+}
+
+static void test_vhdx_writes(void **state)
+{
+  struct wfix *fx = new_fix("vhdx dynamic: writes", "vhdx", "vhdx",
+                            writes_1m, 10, 0);
+  (void)state;
+
+  make_orig(fx, 6 * MIB, "block_size=1M", vhd_data);
+  crash_fix(fx);
+}
+
+int main(void)
+{
+  const struct CMUnitTest tests[] = {
+    cmocka_unit_test(test_qemu_img_present),
+    cmocka_unit_test(test_vhd_footer_damaged),
+    cmocka_unit_test(test_vhd_footer_missing),
+    cmocka_unit_test(test_qcow2_autoclear),
+    cmocka_unit_test(test_qcow2_writes),
+    cmocka_unit_test(test_vhd_writes),
+    cmocka_unit_test(test_vhdx_writes),
+  };
+
+  return cmocka_run_group_tests(tests, NULL, NULL);
+}

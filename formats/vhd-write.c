@@ -12,7 +12,8 @@
  * renames into place, and syncing each block would slow it down.)
  * On a dynamic disk a bitmap bit that reaches the disk before its data
  * shows the zeros the file holds there, which is what the sector read
- * as before.  A sector whose bitmap bit is clear belongs to the parent
+ * as before; on a differencing disk the data is synced before its bits
+ * are written (in an image opened, not created, by this handle).  A sector whose bitmap bit is clear belongs to the parent
  * (or is zero): a write covering part of one first
  * reads the sector's current content, so the rest of it is kept (for
  * differencing disks in 4 KiB units, see write_unit). */
@@ -112,6 +113,14 @@ static int write_sectors(struct hvx_image *img, uint32_t b, uint64_t in,
     }
   if (lo == UINT64_MAX)
     return 0;
+  /* On a differencing disk a clear bit means "the parent's data": the
+   * data must be durable before its bit is, or a crash could show the
+   * child's zeros in place of the parent's sectors.  (A dynamic disk's
+   * clear bit reads the same zeros the file holds, so it needs no sync;
+   * nor does an image this handle created.) */
+  if (s->type == VHD_TYPE_DIFF && !s->fresh &&
+      hvx_file_sync(&img->file) < 0)
+    return -1;
   vhd_bitmap_refresh(s, c);
   /* Only the bitmap sectors that changed. */
   lo = lo / VHD_SECTOR * VHD_SECTOR;

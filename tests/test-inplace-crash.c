@@ -28,7 +28,7 @@
  * Scenarios: the VHD end-footer repair (a damaged footer; a missing
  * one), qcow2's clearing of autoclear bits, and writes (allocating,
  * overwriting, zeroing with and without unmapping) to qcow2, dynamic
- * VHD and dynamic VHDX images. */
+ * VHD, differencing VHD and dynamic VHDX images. */
 #include "config.h" /* SEEK_DATA */
 
 #include "crashutil.h"
@@ -51,7 +51,7 @@ struct wfix {
   uint64_t vsize;
   uint8_t *old, *new, *buf, *written; /* written: one byte a sector */
   const char *qcopy, *qraw;
-  bool qemu;
+  bool qemu, no_qemu;       /* no_qemu: qemu-img cannot read the format */
   unsigned points, sample, qemu_points;
 };
 
@@ -303,10 +303,11 @@ static void crash_fix(struct wfix *fx)
   model(fx);
   /* The writes change the content, so losing one can be seen. */
   assert_true(!fx->ops || memcmp(fx->old, fx->new, fx->vsize) != 0);
-  fx->qemu = have_qemu_img();
+  fx->qemu = !fx->no_qemu && have_qemu_img();
   crash_everywhere(&fx->sc);
   snprintf(extra, sizeof extra, "; %u of them also read by qemu-img%s",
-           fx->qemu_points, fx->qemu ? "" : " (qemu-img not found)");
+           fx->qemu_points, fx->qemu ? "" : fx->no_qemu ?
+           " (it cannot read this format)" : " (qemu-img not found)");
   crash_report(&fx->sc, crash_now() - t0, extra);
   free(fx->old);
   free(fx->new);
@@ -416,6 +417,36 @@ static void test_vhdx_writes(void **state)
   crash_fix(fx);
 }
 
+/* A differencing VHD: the sectors the child does not hold read from the
+ * parent, so a bitmap bit that reached the disk before its data would
+ * show the child's zeros where the parent's data was.  (qemu-img cannot
+ * read differencing VHDs: hvx is the only reader here.) */
+static void test_vhd_diff_writes(void **state)
+{
+  struct wfix *fx = new_fix("vhd differencing: writes", "vhd", "vpc",
+                            writes_1m, 1, 0);
+  static const struct wop parent_data[] = {
+    { W_WRITE, 0, 6 * MIB }, { W_WRITE, 0, 0 }
+  };
+  const char *parent = test_path("parent.vhd");
+  hvx_image *img;
+  uint8_t *buf = malloc(6 * MIB);
+  char opts[300];
+  (void)state;
+
+  assert_non_null(buf);
+  fx->no_qemu = true;
+  img = hvx_create(parent, "vhd", 6 * MIB, "block_size=1M");
+  assert_non_null(img);
+  fill_pattern(buf, parent_data[0].len, 4242);
+  assert_int_equal(hvx_pwrite(img, buf, parent_data[0].len, 0), 0);
+  assert_int_equal(hvx_close(img), 0);
+  free(buf);
+  snprintf(opts, sizeof opts, "block_size=1M,parent=%s", parent);
+  make_orig(fx, 6 * MIB, opts, vhd_data);
+  crash_fix(fx);
+}
+
 int main(void)
 {
   const struct CMUnitTest tests[] = {
@@ -425,6 +456,7 @@ int main(void)
     cmocka_unit_test(test_qcow2_autoclear),
     cmocka_unit_test(test_qcow2_writes),
     cmocka_unit_test(test_vhd_writes),
+    cmocka_unit_test(test_vhd_diff_writes),
     cmocka_unit_test(test_vhdx_writes),
   };
 

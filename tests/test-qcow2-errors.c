@@ -436,7 +436,7 @@ static void test_check_refcount_beyond_eof(void **state)
   assert_int_equal(stat(p, &st), 0);
   beyond = (uint64_t)st.st_size / CS + 1;
   hvx_put_be16(rc, 1);
-  poke(p, 2 * CS + 2 * beyond, rc, 2);
+  file_write(p, 2 * CS + 2 * beyond, rc, 2);
   img = hvx_open(p, "qcow2", 0);
   assert_non_null(img);
   assert_int_equal(hvx_check(img, count_problem, &s), 1);

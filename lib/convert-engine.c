@@ -111,9 +111,14 @@ int hvx_convert_default_threads(void)
     n = CPU_COUNT(&cs);
   if (n <= 0)
     n = sysconf(_SC_NPROCESSORS_ONLN);
-  /* Past a few workers a conversion is bound by the disk or by the one
-   * writer, and each worker holds buffers. */
-  return n < 1 ? 1 : n > 8 ? 8 : (int)n;
+  /* Workers wait for the disk as well as compute: with a cold cache, two
+   * workers on a 2-CPU machine stalled whenever one sat in a slow write
+   * and the other in a slow read (vhdx to raw of the 4 GiB benchmark
+   * disk: 1.5 to 4.4 s, median 3.6 s), where eight kept the disk busy
+   * (1.49-1.57 s); with -c, eight on two CPUs cost the same as two.  Past
+   * 16 a conversion is bound by the disk or the one writer, and the slot
+   * budget caps the buffers whatever the count. */
+  return n < 8 ? 8 : n > 16 ? 16 : (int)n;
 }
 
 static uint64_t now_ns(void)

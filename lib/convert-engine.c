@@ -111,14 +111,13 @@ int hvx_convert_default_threads(void)
     n = CPU_COUNT(&cs);
   if (n <= 0)
     n = sysconf(_SC_NPROCESSORS_ONLN);
-  /* Workers wait for the disk as well as compute: with a cold cache, two
-   * workers on a 2-CPU machine stalled whenever one sat in a slow write
-   * and the other in a slow read (vhdx to raw of the 4 GiB benchmark
-   * disk: 1.5 to 4.4 s, median 3.6 s), where eight kept the disk busy
-   * (1.49-1.57 s); with -c, eight on two CPUs cost the same as two.  Past
-   * 16 a conversion is bound by the disk or the one writer, and the slot
-   * budget caps the buffers whatever the count. */
-  return n < 8 ? 8 : n > 16 ? 16 : (int)n;
+  /* One worker per CPU, at most 8.  Eight workers on the 2-CPU
+   * benchmark machine helped some cold-cache conversions (vhdx to raw
+   * 1.5 s against 1.5-4.4 s) but made warm ones to raw and VHDX
+   * 1.5-2x slower (raw to raw 1.40 s against 0.76 s): workers ahead of
+   * the one writer took its CPU time.  Past a few workers a conversion
+   * is bound by the disk or the writer, and each worker holds buffers. */
+  return n < 1 ? 1 : n > 8 ? 8 : (int)n;
 }
 
 static uint64_t now_ns(void)

@@ -51,12 +51,12 @@ int hvx_convert_set_compress(hvx_convert_options *opts, int on);
 int hvx_convert_set_detect_zeroes(hvx_convert_options *opts, int on);
 /* Replace an existing destination (default off: EEXIST). */
 int hvx_convert_set_overwrite(hvx_convert_options *opts, int on);
-/* Worker threads, 0 = chosen from the machine (its CPUs, at least 8 as
- * workers also wait for the disk, at most 16), at most 64.  Workers
- * read, detect zeros and compress in parallel; a writer thread (for
- * formats that allocate) and the calling thread (digest, progress) come
- * on top.  The output is byte-identical whatever the count; memory stays
- * bounded (about 24 MiB of buffers) whatever it is. */
+/* Worker threads, 0 = chosen from the machine (its CPUs, at most 8), at
+ * most 64.  Workers read, detect zeros and compress in parallel; a
+ * writer thread (for formats that allocate) and the calling thread
+ * (digest, progress) come on top.  The output is byte-identical whatever
+ * the count; memory stays bounded (about 24 MiB of buffers) whatever it
+ * is. */
 int hvx_convert_set_threads(hvx_convert_options *opts, int threads);
 /* Compute a digest of the virtual content while converting: an OpenSSL
  * digest name such as "sha256", or NULL for none. */

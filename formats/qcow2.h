@@ -244,5 +244,7 @@ int qcow2_create(struct hvx_image *img, uint64_t size, struct hvx_opts *opts);
 
 /* ---- qcow2-check.c -------------------------------------------------- */
 int qcow2_check(struct hvx_image *img, hvx_problem_fn fn, void *opaque);
+/* Refuse (EBADMSG) to write to an image with any corruption. */
+int qcow2_verify_for_write(struct hvx_image *img);
 
 #endif /* HVX_QCOW2_H */

@@ -192,6 +192,17 @@ static int check_locators(struct hvx_image *img, hvx_problem_fn fn,
   return n;
 }
 
+/* The blocks alone: what must be sound before hvx writes (a damaged
+ * footer, by contrast, is what a writable open repairs). */
+int vhd_check_blocks(struct hvx_image *img, hvx_problem_fn fn, void *opaque)
+{
+  int64_t filesize = hvx_file_size(&img->file);
+
+  if (filesize < 0)
+    return -1;
+  return check_blocks(img, (uint64_t)filesize, fn, opaque);
+}
+
 int vhd_check(struct hvx_image *img, hvx_problem_fn fn, void *opaque)
 {
   struct vhd_state *s = img->priv;

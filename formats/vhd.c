@@ -361,6 +361,9 @@ int vhd_open(struct hvx_image *img)
     s->zero_sector = hvx_calloc(1, VHD_SECTOR, "vhd sector");
     if (!s->zero_sector)
       goto fail;
+    if ((img->flags & HVX_OPEN_WRITE) &&
+        hvx_refuse_write_if_corrupt(img, vhd_check_blocks) < 0)
+      goto fail;
   }
   s->file_end = s->footer_off + VHD_FOOTER_SIZE;
   /* A writable open repairs a damaged end footer at the first flush. */

@@ -175,5 +175,6 @@ char *vhd_utf16_decode(const uint8_t *in, size_t len, bool le,
 
 /* vhd-check.c */
 int vhd_check(struct hvx_image *img, hvx_problem_fn fn, void *opaque);
+int vhd_check_blocks(struct hvx_image *img, hvx_problem_fn fn, void *opaque);
 
 #endif /* HVX_VHD_H */

@@ -248,6 +248,14 @@ static int check_bat(struct vhdx *s, hvx_problem_fn fn, void *opaque)
   return problems;
 }
 
+/* The BAT alone: blocks that overlap each other or the file's
+ * structures are what a write would damage further. */
+int vhdx_check_blocks(struct hvx_image *img, hvx_problem_fn fn,
+                      void *opaque)
+{
+  return check_bat(img->priv, fn, opaque);
+}
+
 int vhdx_check(struct hvx_image *img, hvx_problem_fn fn, void *opaque)
 {
   struct vhdx *s = img->priv;

@@ -972,6 +972,9 @@ int vhdx_open(struct hvx_image *img)
   if (read_region_table(s) < 0 || read_metadata(s) < 0 || read_bat(s) < 0)
     goto fail;
   img->size = s->vsize;
+  if ((img->flags & HVX_OPEN_WRITE) &&
+      hvx_refuse_write_if_corrupt(img, vhdx_check_blocks) < 0)
+    goto fail;
   if (s->has_parent && (img->flags & HVX_OPEN_WRITE) &&
       (img->flags & HVX_OPEN_NO_BACKING)) {
     /* A write of part of a sector needs the rest from the parent. */

@@ -208,6 +208,8 @@ int vhdx_update_headers(struct vhdx *s);
 
 /* ---- formats/vhdx-check.c ------------------------------------------ */
 int vhdx_check(struct hvx_image *img, hvx_problem_fn fn, void *opaque);
+int vhdx_check_blocks(struct hvx_image *img, hvx_problem_fn fn,
+                      void *opaque);
 
 /* Open the parent of a differencing image (formats/vhdx.c). */
 int vhdx_open_parent(struct vhdx *s);

@@ -160,6 +160,7 @@ HVX_API hvx_image *hvx_create(const char *path, const char *format,
     goto fail_unlink;
   }
   img->thread_safe = drv->thread_safe;
+  img->created = true;
   if (drv->create(img, size, &opts) < 0)
     goto fail_unlink;
   img->drv = drv;
@@ -357,6 +358,58 @@ HVX_API int hvx_check(hvx_image *img, hvx_problem_fn fn, void *opaque)
   if (!img->drv->check)
     return 0;
   return img->drv->check(img, fn, opaque);
+}
+
+/* What hvx_refuse_write_if_corrupt collects: the first corruption, and
+ * how many there were. */
+struct first_corruption {
+  unsigned count;
+  char msg[512];
+};
+
+static void note_corruption(void *opaque, int kind, uint64_t offset,
+                            const char *msg)
+{
+  struct first_corruption *f = opaque;
+
+  (void)offset;
+  if (kind != HVX_PROBLEM_CORRUPTION)
+    return;
+  if (f->count++ == 0)
+    snprintf(f->msg, sizeof f->msg, "%s", msg);
+}
+
+/* A write into an inconsistent image spreads the damage, silently: when
+ * one host area serves two purposes (a qcow2 refcount block that is
+ * also guest data, two VHD or VHDX blocks in one place, two L2 entries
+ * sharing a cluster whose refcount says one), updating one changes the
+ * other's guest data.  Reading such an image is allowed; writing is
+ * not.  Leaks are harmless and do not stop writes. */
+int hvx_refuse_write_if_corrupt(struct hvx_image *img,
+                                int (*check)(struct hvx_image *img,
+                                             hvx_problem_fn fn,
+                                             void *opaque))
+{
+  struct first_corruption f = { 0, "" };
+  const char *first = f.msg;
+  size_t n;
+
+  if (img->created)
+    return 0;
+  n = strlen(img->drv->name);
+  if (check(img, note_corruption, &f) < 0)
+    return -1;
+  /* Some checks name their format in each message; say it once. */
+  if (strncmp(first, img->drv->name, n) == 0 && first[n] == ':' &&
+      first[n + 1] == ' ')
+    first += n + 2;
+  if (f.count)
+    return hvx_set_error(EBADMSG, "%s: %s: refusing to write to an "
+                         "inconsistent image (%u corruption%s, the first: "
+                         "%s); 'hvx check' lists them", img->drv->name,
+                         img->filename, f.count, f.count == 1 ? "" : "s",
+                         first);
+  return 0;
 }
 
 int hvx_report_problem(hvx_problem_fn fn, void *opaque, int kind,

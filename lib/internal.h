@@ -214,6 +214,7 @@ struct hvx_image {
   struct hvx_image *backing;
   struct hvx_image *child; /* the image this one is backing for, or NULL */
   int depth;            /* 0 for the top image, +1 per backing level */
+  bool created;         /* made by hvx_create: its structures are ours */
   bool thread_safe;     /* as hvx_driver.thread_safe, for this image: set
                            from the driver before open/create, which may
                            change it (e.g. true for a fixed VHD) */
@@ -246,6 +247,14 @@ int hvx_open_backing(struct hvx_image *img, const char *name,
  * shorter than the range. */
 int hvx_read_backing(struct hvx_image *img, void *buf, size_t count,
                      uint64_t offset);
+
+/* Before the first write to an existing image: run CHECK, the part of a
+ * driver's check whose damage a write would spread (two structures in
+ * one place), and fail with EBADMSG naming the first corruption found. */
+int hvx_refuse_write_if_corrupt(struct hvx_image *img,
+                                int (*check)(struct hvx_image *img,
+                                             hvx_problem_fn fn,
+                                             void *opaque));
 
 /* Report a problem from a driver's check: calls FN if set, returns 1 so
  * a driver can write `problems += hvx_report_problem(...)`. */

@@ -453,6 +453,47 @@ static void test_check_refcount_beyond_eof(void **state)
   check_expect(p, 0, 1, "leaked: refcount 1, 0 references");
 }
 
+/* Found by the convert fuzz target: in an image whose refcount block is
+ * also guest cluster 0's data, allocating any other cluster changed
+ * guest data at 0 (and with an L2 table that is also the refcount
+ * table, worse).  hvx now checks an image before writing to it and
+ * refuses one with any corruption; reading it is still allowed. */
+static void test_write_refused_when_corrupt(void **state)
+{
+  const char *p = fresh("write-corrupt.qcow2");
+  uint64_t l2 = l2_offset(p), data = peek_be64(p, l2) & ~(1ull << 63);
+  uint8_t before[4096], after[4096], b[512];
+  hvx_image *img;
+  (void)state;
+
+  /* Guest cluster 0 "in" the refcount block. */
+  file_write_be64(p, l2, (1ull << 63) | (2 * CS));
+  file_read(p, 0, before, sizeof before);
+  expect_open_fail(p, HVX_OPEN_WRITE, EBADMSG, "refusing to write to an "
+                   "inconsistent image (2 corruptions, the first: cluster "
+                   "0x20000 is used as both refcount block and data)");
+  file_read(p, 0, after, sizeof after);
+  assert_memory_equal(before, after, sizeof before);
+  img = hvx_open(p, "qcow2", 0);
+  assert_non_null(img);
+  assert_int_equal(hvx_pread(img, b, sizeof b, 0), 0);
+  hvx_close(img);
+
+  /* Two guest clusters sharing one host cluster whose refcount is 1:
+   * writing one in place would change the other. */
+  file_write_be64(p, l2, (1ull << 63) | data);
+  file_write_be64(p, l2 + 16, (1ull << 63) | data);
+  expect_open_fail(p, HVX_OPEN_WRITE, EBADMSG, "has refcount 1 but 2 "
+                   "references");
+  /* Once consistent again, writes are allowed. */
+  file_write_be64(p, l2 + 16, 0);
+  img = hvx_open(p, "qcow2", HVX_OPEN_WRITE);
+  assert_non_null(img);
+  assert_int_equal(hvx_pwrite(img, b, sizeof b, 2 * CS), 0);
+  assert_int_equal(hvx_close(img), 0);
+  check_expect(p, 0, 0, NULL);
+}
+
 static void test_create_options(void **state)
 {
   static const struct {
@@ -583,6 +624,7 @@ int main(void)
     cmocka_unit_test(test_check),
     cmocka_unit_test(test_check_beyond_eof),
     cmocka_unit_test(test_check_refcount_beyond_eof),
+    cmocka_unit_test(test_write_refused_when_corrupt),
     cmocka_unit_test(test_create_options),
     cmocka_unit_test(test_fuzz),
   };

@@ -208,7 +208,12 @@ int qcow2_pread(struct hvx_image *img, void *vbuf, size_t count,
     size_t o = (size_t)(offset & (q->cs - 1));
     size_t n = (size_t)hvx_min_u64(q->cs - o, count);
 
-    if (qcow2_get_l2_entry(img, gc, &entry, NULL, NULL) < 0)
+    int r;
+
+    hvx_lock(&q->lock);
+    r = qcow2_get_l2_entry(img, gc, &entry, NULL, NULL);
+    hvx_unlock(&q->lock);
+    if (r < 0)
       return -1;
     switch (qcow2_ctype(q, entry)) {
     case QCOW2_UNALLOCATED:
@@ -232,9 +237,15 @@ int qcow2_pread(struct hvx_image *img, void *vbuf, size_t count,
         return -1;
       break;
     case QCOW2_COMPRESSED:
-      if (pending_flush(img, &p) < 0 || decompress(img, entry, offset) < 0)
+      if (pending_flush(img, &p) < 0)
         return -1;
-      memcpy(buf, q->dcbuf + o, n);
+      hvx_lock(&q->lock);
+      r = decompress(img, entry, offset);
+      if (r == 0)
+        memcpy(buf, q->dcbuf + o, n);
+      hvx_unlock(&q->lock);
+      if (r < 0)
+        return -1;
       break;
     }
     buf += n;
@@ -268,8 +279,8 @@ static enum bs_class classify(const struct qcow2 *q, uint64_t entry)
   }
 }
 
-int qcow2_block_status(struct hvx_image *img, uint64_t offset,
-                       uint64_t length, uint64_t *pnum, unsigned *flags)
+static int block_status(struct hvx_image *img, uint64_t offset,
+                        uint64_t length, uint64_t *pnum, unsigned *flags)
 {
   struct qcow2 *q = qcow2_state(img);
   uint64_t pos = offset, end = offset + length;
@@ -321,4 +332,18 @@ done:
     *flags = bflags & HVX_BS_ZERO;
   }
   return 0;
+}
+
+int qcow2_block_status(struct hvx_image *img, uint64_t offset,
+                       uint64_t length, uint64_t *pnum, unsigned *flags)
+{
+  struct qcow2 *q = qcow2_state(img);
+  int r;
+
+  /* The walk reads L2 tables in the cache, which a reader in another
+   * thread could evict. */
+  hvx_lock(&q->lock);
+  r = block_status(img, offset, length, pnum, flags);
+  hvx_unlock(&q->lock);
+  return r;
 }

@@ -452,6 +452,7 @@ void qcow2_free_state(struct qcow2 *q)
 {
   if (!q)
     return;
+  hvx_lock_destroy(&q->lock);
   qcow2_cache_free(&q->l2c);
   qcow2_cache_free(&q->rbc);
   qcow2_compress_end(q->zstream);
@@ -540,6 +541,14 @@ static int qcow2_open(struct hvx_image *img)
   if (img->flags & HVX_OPEN_WRITE) {
     if (qcow2_read_refcount_table(img) < 0 || qcow2_setup_write(img) < 0)
       goto fail;
+  } else if (!img->backing) {
+    /* Read-only, the only shared state of a read is the L2 cache and
+     * the decompression buffers: with those under a lock, several
+     * threads may read at once, their preads in parallel.  One at a
+     * time, a cold-cache conversion from qcow2 had one read in flight
+     * and was up to 30 % slower than qemu-img -W. */
+    hvx_lock_enable(&q->lock);
+    img->thread_safe = true;
   }
   return 0;
 

@@ -122,6 +122,8 @@ struct qcow2 {
   uint8_t *zbuf;               /* compressed input, 2 clusters */
   uint8_t *dcbuf;              /* last decompressed cluster */
   uint64_t dc_offset;          /* its descriptor, 0 = none */
+  struct hvx_lock lock;        /* around l2c and the decompression buffers
+                                  when several threads read */
 
   /* Writing (only set up when open for writing). */
   bool writable;

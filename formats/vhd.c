@@ -370,6 +370,14 @@ int vhd_open(struct hvx_image *img)
   s->footer_dirty = s->footer_from_copy && (img->flags & HVX_OPEN_WRITE);
   if (s->type == VHD_TYPE_DIFF && vhd_open_parent(img) < 0)
     goto fail;
+  if (s->type == VHD_TYPE_DYNAMIC && !(img->flags & HVX_OPEN_WRITE)) {
+    /* Read-only, a dynamic disk's only shared state is the bitmap
+     * cache: under a lock, several threads may read at once (see
+     * vhd_pread).  One at a time, a cold-cache conversion from VHD had
+     * one read in flight. */
+    hvx_lock_enable(&s->lock);
+    img->thread_safe = true;
+  }
   return 0;
 
 fail:
@@ -383,6 +391,7 @@ void vhd_close(struct hvx_image *img)
 
   if (!s)
     return;
+  hvx_lock_destroy(&s->lock);
   for (int i = 0; i < VHD_BITMAP_SLOTS; i++)
     free(s->cache[i].bits);
   free(s->bat);
@@ -440,13 +449,23 @@ int vhd_pread(struct hvx_image *img, void *buf, size_t count,
       if (read_unallocated(img, p, n, offset) < 0)
         return -1;
     } else {
-      if (!(c = vhd_bitmap(img, b)) || vhd_block_offset(img, b, &blk) < 0)
+      if (vhd_block_offset(img, b, &blk) < 0)
         return -1;
       blk += s->bitmap_size;
       for (uint64_t i = in; i < in + n; ) {
         bool bit;
-        uint64_t r = bit_run(c, i, in + n, &bit);
-        int rc = bit ?
+        uint64_t r = 0;
+        int rc;
+
+        /* The slot may be reused by another thread once unlocked: take
+         * the run under the lock, read outside it. */
+        hvx_lock(&s->lock);
+        if ((c = vhd_bitmap(img, b)))
+          r = bit_run(c, i, in + n, &bit);
+        hvx_unlock(&s->lock);
+        if (!c)
+          return -1;
+        rc = bit ?
           hvx_file_pread(&img->file, p + (i - in), r, blk + i, "vhd block") :
           read_unallocated(img, p + (i - in), r, offset + (i - in));
         if (rc < 0)
@@ -514,15 +533,13 @@ static int fixed_extent(struct hvx_image *img, uint64_t offset,
                                HVX_BS_ALLOCATED, pnum, flags);
 }
 
-static int vhd_block_status(struct hvx_image *img, uint64_t offset,
-                            uint64_t length, uint64_t *pnum, unsigned *flags)
+static int dynamic_status(struct hvx_image *img, uint64_t offset,
+                          uint64_t length, uint64_t *pnum, unsigned *flags)
 {
   struct vhd_state *s = img->priv;
   uint64_t n;
   unsigned f;
 
-  if (s->type == VHD_TYPE_FIXED)
-    return fixed_extent(img, offset, length, pnum, flags);
   if (block_extent(img, offset, length, pnum, flags) < 0)
     return -1;
   /* Merge following extents of the same kind, so that a converter walks
@@ -541,6 +558,20 @@ static int vhd_block_status(struct hvx_image *img, uint64_t offset,
     *pnum += n;
   }
   return 0;
+}
+
+static int vhd_block_status(struct hvx_image *img, uint64_t offset,
+                            uint64_t length, uint64_t *pnum, unsigned *flags)
+{
+  struct vhd_state *s = img->priv;
+  int r;
+
+  if (s->type == VHD_TYPE_FIXED)
+    return fixed_extent(img, offset, length, pnum, flags);
+  hvx_lock(&s->lock);
+  r = dynamic_status(img, offset, length, pnum, flags);
+  hvx_unlock(&s->lock);
+  return r;
 }
 
 /* The 4-byte creator application, printable: NULs as "\0". */

@@ -105,6 +105,8 @@ struct vhd_state {
   uint32_t block_size, bitmap_size;
   uint64_t data_start;   /* blocks must start at or after this */
   struct vhd_bitmap_slot cache[VHD_BITMAP_SLOTS];
+  struct hvx_lock lock;  /* around the bitmap cache, when several threads
+                            read a dynamic disk */
   uint8_t *zero_sector;  /* VHD_SECTOR zeros, for partial writes */
 
   /* Differencing disks. */

@@ -3,6 +3,7 @@
 #define HVX_INTERNAL_H
 
 #include <errno.h>
+#include <pthread.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -247,6 +248,41 @@ int hvx_open_backing(struct hvx_image *img, const char *name,
  * shorter than the range. */
 int hvx_read_backing(struct hvx_image *img, void *buf, size_t count,
                      uint64_t offset);
+
+/* A lock around a driver's caches, for images several threads may read
+ * at once (a driver sets img->thread_safe for such an open, read-only
+ * and without a backing file): the cache lookups go under it, the
+ * preads of data outside it, so reads overlap.  Not enabled, it costs a
+ * branch. */
+struct hvx_lock {
+  pthread_mutex_t m;
+  bool on;
+};
+
+static inline void hvx_lock_enable(struct hvx_lock *l)
+{
+  pthread_mutex_init(&l->m, NULL);
+  l->on = true;
+}
+
+static inline void hvx_lock_destroy(struct hvx_lock *l)
+{
+  if (l->on)
+    pthread_mutex_destroy(&l->m);
+  l->on = false;
+}
+
+static inline void hvx_lock(struct hvx_lock *l)
+{
+  if (l->on)
+    pthread_mutex_lock(&l->m);
+}
+
+static inline void hvx_unlock(struct hvx_lock *l)
+{
+  if (l->on)
+    pthread_mutex_unlock(&l->m);
+}
 
 /* Before the first write to an existing image: run CHECK, the part of a
  * driver's check whose damage a write would spread (two structures in

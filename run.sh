@@ -6,7 +6,9 @@
 #                      and qcow2 -> vhdx (for Hyper-V),
 #                      then compare the result with the original
 #   bash run.sh test   install what is missing, build, and run the whole
-#                      test suite (normal build, then ASan+UBSan build)
+#                      test suite (normal build and a short fuzzing run,
+#                      then ASan+UBSan build, then the threaded tests
+#                      under TSan)
 #
 # Packages are installed with apt-get when running as root; otherwise the
 # missing ones are listed.  Builds go to build/ (the source tree stays
@@ -55,6 +57,18 @@ build() {
      make -s -j"$JOBS")
 }
 
+TSAN_TESTS="tests/test-convert-engine tests/test-parallel-read tests/test-convert"
+
+# The library alone (no CLI, examples or other tests) with TSan.
+build_tsan() {
+  local dir=$1
+  [ -x "$SRC/configure" ] || (cd "$SRC" && autoreconf -fi)
+  mkdir -p "$dir"
+  (cd "$dir" && { [ -f Makefile ] ||
+      "$SRC/configure" -q --enable-sanitizers=thread; } &&
+     make -s -j"$JOBS" libhvxcore.la)
+}
+
 demo() {
   build "$SRC/build/normal"
   local hvx="$SRC/build/normal/hvx" d
@@ -96,9 +110,11 @@ summarize() {
   [ "$fail" -eq 0 ]
 }
 
+# run_suite DIR [MAKE-ARGS...]: make check in DIR.
 run_suite() {
   local dir=$1 rc=0
-  (cd "$dir" && make -s -j"$JOBS" check) || rc=1
+  shift
+  (cd "$dir" && make -s -j"$JOBS" check "$@") || rc=1
   if [ $rc -ne 0 ]; then
     # show what failed, with its log, so CI output says why
     grep -l -E '^(FAIL|ERROR)' "$dir"/tests/*.log 2>/dev/null | while read -r l; do
@@ -120,7 +136,14 @@ test_all() {
   make -s -C "$SRC/build/normal" fuzz FUZZ_SECONDS="${FUZZ_SECONDS:-12}" || rc=1
   build "$SRC/build/asan" --enable-sanitizers
   ASAN_OPTIONS=detect_leaks=1 run_suite "$SRC/build/asan" || rc=1
-  summarize "$SRC/build/normal/test-suite.log" "$SRC/build/asan/test-suite.log" || rc=1
+  # ThreadSanitizer over the tests that run threads: the conversion
+  # engine (workers, writer, digest, cancellation) and several threads
+  # reading one image of each format.  Only those are built.
+  build_tsan "$SRC/build/tsan"
+  run_suite "$SRC/build/tsan" TESTS="$TSAN_TESTS" \
+    check_PROGRAMS="$TSAN_TESTS" || rc=1
+  summarize "$SRC/build/normal/test-suite.log" "$SRC/build/asan/test-suite.log" \
+    "$SRC/build/tsan/test-suite.log" || rc=1
   return $rc
 }
 

@@ -579,6 +579,73 @@ static void test_vhd_diff_writes(void **state)
   crash_fix(fx);
 }
 
+/* ---- images with a parent ---------------------------------------- */
+
+/* NAME in the test directory, an image of FX's format holding DATA
+ * (a pattern of its own, not the child's); returns its path. */
+static const char *make_parent(struct wfix *fx, const char *name,
+                               uint64_t vsize, const char *opts,
+                               const struct wop *data)
+{
+  static char parent[256];
+  const char *orig = fx->sc.orig;
+
+  snprintf(parent, sizeof parent, "%s", test_path(name));
+  unlink(parent);
+  fx->sc.orig = parent;
+  fx->seed = 4242;
+  make_orig(fx, vsize, opts, data);
+  fx->sc.orig = orig;
+  fx->seed = 999;
+  return parent;
+}
+
+/* A qcow2 overlay (64 KiB clusters) of a qcow2 holding data everywhere
+ * but its last 256 KiB; the overlay holds [0, 200K) and [2M, 2M+128K)
+ * and a zero cluster at 1M.  In order: a partial cluster over the
+ * backing file (copied from it); a partial overwrite in place; whole
+ * clusters zeroed over the backing file's data without and with
+ * unmapping (the zero flag must win over the backing file); zeros
+ * unmapping an allocated cluster and keeping one; partial zeros over
+ * the backing file (copied, then zeroed); a partial write into the zero
+ * cluster (merged with zeros, not the backing file's data); a write
+ * over three clusters, partial at both ends; one where the backing file
+ * holds zeros. */
+static const struct wop qcow2_backed_writes[] = {
+  { W_WRITE, 512 * 1024 + 1000, 3000 },
+  { W_WRITE, 100 * 1024 + 300, 5000 },
+  { W_ZERO, 768 * 1024, 64 * 1024 },
+  { W_ZERO_UNMAP, 832 * 1024, 128 * 1024 },
+  { W_ZERO_UNMAP, 2 * MIB, 64 * 1024 },
+  { W_ZERO, 2 * MIB + 64 * 1024, 64 * 1024 },
+  { W_ZERO, 1536 * 1024 + 4096, 10000 },
+  { W_WRITE, MIB + 1000, 2000 },
+  { W_WRITE, 3 * MIB + 60 * 1024, 80 * 1024 },
+  { W_WRITE, 4 * MIB - 100 * 1024, 1000 },
+  { W_END, 0, 0 }
+};
+
+static void test_qcow2_backed_writes(void **state)
+{
+  struct wfix *fx = new_fix("qcow2 with a backing file: writes", "qcow2",
+                            "qcow2", qcow2_backed_writes, 5, 0);
+  static const struct wop base_data[] = {
+    { W_WRITE, 0, 4 * MIB - 256 * 1024 }, { W_WRITE, 0, 0 }
+  };
+  static const struct wop data[] = {
+    { W_WRITE, 0, 200 * 1024 }, { W_ZERO, MIB, 64 * 1024 },
+    { W_WRITE, 2 * MIB, 128 * 1024 }, { W_WRITE, 0, 0 }
+  };
+  (void)state;
+
+  make_parent(fx, "base.qcow2", 4 * MIB, "cluster_size=65536", base_data);
+  /* Named relative to the overlay: the copies qemu-img reads are in
+   * the same directory. */
+  make_orig(fx, 4 * MIB, "cluster_size=65536,backing_file=base.qcow2,"
+            "backing_fmt=qcow2", data);
+  crash_fix(fx);
+}
+
 /* ---- differencing VHDX ---------------------------------------------- */
 
 /* 8 MiB, 1 MiB blocks; the parent holds data everywhere but its last
@@ -613,19 +680,12 @@ static void vhdx_diff(const char *name, const struct wop *child_data)
   static const struct wop parent_data[] = {
     { W_WRITE, 0, 7 * MIB + 512 * 1024 }, { W_WRITE, 0, 0 }
   };
-  static char parent[256];
-  const char *orig = fx->sc.orig;
+  const char *parent = make_parent(fx, "parent.vhdx", 8 * MIB,
+                                   "block_size=1M", parent_data);
   char opts[300];
 
-  snprintf(parent, sizeof parent, "%s", test_path("parent.vhdx"));
   fx->vhdi_parent = parent;
   fx->no_qemu = true;
-  unlink(parent);
-  fx->sc.orig = parent;
-  fx->seed = 4242; /* not the child's data */
-  make_orig(fx, 8 * MIB, "block_size=1M", parent_data);
-  fx->sc.orig = orig;
-  fx->seed = 999;
   snprintf(opts, sizeof opts, "parent=%s,block_size=1M", parent);
   make_orig(fx, 0, opts, child_data);
   crash_fix(fx);
@@ -663,6 +723,7 @@ int main(void)
     cmocka_unit_test(test_vhd_writes),
     cmocka_unit_test(test_vhd_diff_writes),
     cmocka_unit_test(test_vhdx_writes),
+    cmocka_unit_test(test_qcow2_backed_writes),
     cmocka_unit_test(test_vhdx_diff_writes),
     cmocka_unit_test(test_vhdx_diff_writes_empty),
   };

@@ -540,16 +540,9 @@ int qcow2_write_metadata(struct hvx_image *img)
     goto tail;
   if (hvx_file_sync(&img->file) < 0)
     return -1;
-  if (q->old_reftable_offset) {
-    /* The header now points at the new refcount table. */
-    uint64_t c0 = q->old_reftable_offset >> q->cluster_bits;
-    uint32_t n = q->old_reftable_clusters;
-    q->old_reftable_offset = 0;
-    for (uint32_t i = 0; i < n; i++)
-      if (qcow2_update_refcount(img, c0 + i, -1) < 0)
-        return -1;
-  }
-  if (qcow2_free_deferred(img) < 0 ||
+  /* The header now points at the new refcount table. */
+  if (qcow2_free_old_reftable(img) < 0 ||
+      qcow2_free_deferred(img) < 0 ||
       qcow2_cache_flush(img, &q->rbc) < 0)
     return -1;
 tail:

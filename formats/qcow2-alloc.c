@@ -335,15 +335,22 @@ int qcow2_free_deferred(struct hvx_image *img)
   return 0;
 }
 
-int qcow2_flush_reftable(struct hvx_image *img)
+int qcow2_flush_refcounts(struct hvx_image *img, bool sync)
 {
   struct qcow2 *q = qcow2_state(img);
   uint8_t *raw;
   size_t bytes = (size_t)q->reftable_entries * 8;
   int r;
 
+  if (qcow2_cache_flush(img, &q->rbc) < 0)
+    return -1;
   if (!q->reftable_dirty)
     return 0;
+  /* A table entry must never reach the disk before the block it points
+   * at: the block would read as zeros, its own cluster with refcount 0
+   * for the next allocator (of any tool) to hand out. */
+  if (sync && hvx_file_sync(&img->file) < 0)
+    return -1;
   raw = hvx_malloc(bytes, "qcow2 refcount table");
   if (!raw)
     return -1;

@@ -72,8 +72,7 @@ uint8_t *qcow2_cache_get(struct hvx_image *img, struct qcow2_cache *c,
    * evictions come every few MiB. */
   if (victim->offset && victim->dirty && c == &q->l2c &&
       ((!q->fresh && hvx_file_sync(&img->file) < 0) ||
-       qcow2_cache_flush(img, &q->rbc) < 0 ||
-       qcow2_flush_reftable(img) < 0 ||
+       qcow2_flush_refcounts(img, !q->fresh) < 0 ||
        (!q->fresh && hvx_file_sync(&img->file) < 0) ||
        (!q->fresh && qcow2_publish_reftable(img) < 0)))
     return NULL;

@@ -510,11 +510,11 @@ static bool cache_dirty(const struct qcow2_cache *c)
 
 /* Metadata goes out in an order that keeps what is on disk consistent
  * at every moment, even if the disk reorders writes between syncs:
- * data, sync; refcounts of new clusters, sync; the tables that
- * reference them (L2, L1, header), sync; only then the refcounts of
- * clusters those tables no longer reference (freed, so reusable).  A
- * crash leaves at worst leaked clusters.  Each sync is skipped when
- * there is nothing to order. */
+ * data, sync; refcounts of new clusters (blocks, sync, refcount
+ * table), sync; the tables that reference them (L2, L1, header), sync;
+ * only then the refcounts of clusters those tables no longer reference
+ * (freed, so reusable).  A crash leaves at worst leaked clusters.  Each
+ * sync is skipped when there is nothing to order. */
 int qcow2_write_metadata(struct hvx_image *img)
 {
   struct qcow2 *q = qcow2_state(img);
@@ -527,8 +527,7 @@ int qcow2_write_metadata(struct hvx_image *img)
   counts = cache_dirty(&q->rbc) || q->reftable_dirty;
   if ((tables || counts) && hvx_file_sync(&img->file) < 0)
     return -1;
-  if (qcow2_cache_flush(img, &q->rbc) < 0 ||
-      qcow2_flush_reftable(img) < 0)
+  if (qcow2_flush_refcounts(img, true) < 0)
     return -1;
   if (tables && counts && hvx_file_sync(&img->file) < 0)
     return -1;

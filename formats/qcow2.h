@@ -214,9 +214,10 @@ uint64_t qcow2_alloc_cluster(struct hvx_image *img);
 int qcow2_free_entry(struct hvx_image *img, uint64_t entry);
 /* Free the clusters of the entries qcow2_free_entry deferred. */
 int qcow2_free_deferred(struct hvx_image *img);
-/* Write the refcount table (to where it is now: a grown one is not yet
- * what the header on disk points at). */
-int qcow2_flush_reftable(struct hvx_image *img);
+/* Write the dirty refcount blocks, then (after a sync if SYNC) the
+ * refcount table, to where it is now: a grown one is not yet what the
+ * header on disk points at. */
+int qcow2_flush_refcounts(struct hvx_image *img, bool sync);
 /* After the header on disk points at a grown refcount table: free the
  * table it replaced. */
 int qcow2_free_old_reftable(struct hvx_image *img);

@@ -363,7 +363,9 @@ int qcow2_flush_refcounts(struct hvx_image *img, bool sync)
   return r;
 }
 
-int qcow2_free_old_reftable(struct hvx_image *img)
+/* After the header on disk points at a grown refcount table: free the
+ * table it replaced. */
+static int free_old_reftable(struct hvx_image *img)
 {
   struct qcow2 *q = qcow2_state(img);
   uint64_t c0 = q->old_reftable_offset >> q->cluster_bits;
@@ -393,5 +395,5 @@ int qcow2_publish_reftable(struct hvx_image *img)
   if (qcow2_file_write(img, h, sizeof h, 48) < 0 ||
       hvx_file_sync(&img->file) < 0)
     return -1;
-  return qcow2_free_old_reftable(img);
+  return free_old_reftable(img);
 }

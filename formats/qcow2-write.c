@@ -531,20 +531,20 @@ int qcow2_write_metadata(struct hvx_image *img)
     return -1;
   if (tables && counts && hvx_file_sync(&img->file) < 0)
     return -1;
-  if (qcow2_cache_flush(img, &q->l2c) < 0 ||
+  /* An L2 table already linked from the L1 table on disk may now
+   * reference clusters counted in blocks only a grown refcount table
+   * lists: the header points at that table, durably, first. */
+  if (qcow2_publish_reftable(img) < 0 ||
+      qcow2_cache_flush(img, &q->l2c) < 0 ||
       flush_l1(img) < 0 ||
       flush_header(img) < 0)
     return -1;
-  if (!q->old_reftable_offset && !q->nfreed)
-    goto tail;
-  if (hvx_file_sync(&img->file) < 0)
+  if (q->nfreed && (hvx_file_sync(&img->file) < 0 ||
+                    qcow2_free_deferred(img) < 0))
     return -1;
-  /* The header now points at the new refcount table. */
-  if (qcow2_free_old_reftable(img) < 0 ||
-      qcow2_free_deferred(img) < 0 ||
-      qcow2_cache_flush(img, &q->rbc) < 0)
+  /* The counts freed: these, or the old refcount table's. */
+  if (qcow2_cache_flush(img, &q->rbc) < 0)
     return -1;
-tail:
   /* Compressed data can end mid-sector; readers that work in sectors
    * expect the file to end on one. */
   if (q->file_size % 512) {

@@ -218,9 +218,6 @@ int qcow2_free_deferred(struct hvx_image *img);
  * refcount table, to where it is now: a grown one is not yet what the
  * header on disk points at. */
 int qcow2_flush_refcounts(struct hvx_image *img, bool sync);
-/* After the header on disk points at a grown refcount table: free the
- * table it replaced. */
-int qcow2_free_old_reftable(struct hvx_image *img);
 /* Before a table written back early (an evicted L2 table) may count on
  * refcount blocks only a grown refcount table lists: with that table
  * written and synced, point the header on disk at it, sync, and free

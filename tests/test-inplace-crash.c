@@ -646,6 +646,77 @@ static void test_qcow2_backed_writes(void **state)
   crash_fix(fx);
 }
 
+/* ---- qcow2 cache eviction and refcount table growth --------------- *
+ * 512-byte clusters and 64-bit refcounts: an L2 table maps 32 KiB of
+ * the disk (128 tables for 4 MiB; the cache holds 64), a refcount block
+ * counts 32 KiB of the file (the cache holds 16), and the refcount
+ * table of one cluster covers 2 MiB of file.  The original holds the
+ * first 15 KiB of every 32 KiB, which puts its file just under 2 MiB. */
+#define EV_TABLES 128u
+#define EV_SPAN (32u * 1024)
+
+static const struct wop *ev_orig_data(void)
+{
+  static struct wop d[EV_TABLES + 1];
+
+  for (unsigned i = 0; i < EV_TABLES; i++)
+    d[i] = (struct wop){ W_WRITE, i * EV_SPAN, 15 * 1024 };
+  d[EV_TABLES] = (struct wop){ W_WRITE, 0, 0 };
+  return d;
+}
+
+static struct wfix *ev_fix(const char *name, const struct wop *ops,
+                           unsigned sample, unsigned max_points)
+{
+  struct wfix *fx = new_fix(name, "qcow2", "qcow2", ops, sample,
+                            max_points);
+
+  make_orig(fx, EV_TABLES * EV_SPAN, "cluster_size=512,refcount_bits=64",
+            ev_orig_data());
+  /* Within 32 KiB of what the refcount table covers.  (A pre-existing
+   * image: the syncs skipped for one this handle made, q->fresh, are
+   * all taken.) */
+  assert_true(file_size(fx->sc.orig) > 2 * MIB - 32 * 1024);
+  assert_true(file_size(fx->sc.orig) < 2 * MIB);
+  return fx;
+}
+
+/* Two passes over all 128 tables: a 2 KiB write at an odd offset into
+ * each (new clusters, partial at both ends; the file passes 2 MiB
+ * early, so the refcount table grows, and refcount blocks fill and are
+ * evicted dirty), then an unmapping zero of the first cluster of each
+ * (dropped entries, freed only at the end).  Every table is dirty when
+ * the cache evicts it, 64 tables into each pass. */
+static void test_qcow2_cache_eviction(void **state)
+{
+  static struct wop ops[2 * EV_TABLES + 1];
+  struct wfix *fx;
+  (void)state;
+
+  for (unsigned i = 0; i < EV_TABLES; i++) {
+    ops[i] = (struct wop){ W_WRITE, i * EV_SPAN + 16 * 1024 + 100, 2048 };
+    ops[EV_TABLES + i] = (struct wop){ W_ZERO_UNMAP, i * EV_SPAN, 512 };
+  }
+  ops[2 * EV_TABLES] = (struct wop){ W_END, 0, 0 };
+  fx = ev_fix("qcow2 512-byte clusters: cache eviction", ops, 25, 400);
+  crash_fix(fx);
+}
+
+/* One write over three tables, overwriting and allocating, that needs a
+ * refcount block beyond what the refcount table covers: a larger table
+ * at the end of the file, the header pointing at it, the old one
+ * freed. */
+static void test_qcow2_reftable_growth(void **state)
+{
+  static const struct wop ops[] = {
+    { W_WRITE, 100 * EV_SPAN + 16 * 1024 - 300, 48 * 1024 }, { W_END, 0, 0 }
+  };
+  struct wfix *fx = ev_fix("qcow2 512-byte clusters: refcount table growth",
+                           ops, 5, 0);
+  (void)state;
+  crash_fix(fx);
+}
+
 /* ---- differencing VHDX ---------------------------------------------- */
 
 /* 8 MiB, 1 MiB blocks; the parent holds data everywhere but its last
@@ -724,6 +795,8 @@ int main(void)
     cmocka_unit_test(test_vhd_diff_writes),
     cmocka_unit_test(test_vhdx_writes),
     cmocka_unit_test(test_qcow2_backed_writes),
+    cmocka_unit_test(test_qcow2_cache_eviction),
+    cmocka_unit_test(test_qcow2_reftable_growth),
     cmocka_unit_test(test_vhdx_diff_writes),
     cmocka_unit_test(test_vhdx_diff_writes_empty),
   };

@@ -20,7 +20,8 @@
  *    read the same afterwards;
  *  - for a sample, pass qemu-img check (leaks accepted for qcow2; qemu
  *    has no check for vpc) and read, through qemu-img convert, by the
- *    same rule: qemu is an oracle independent of hvx.
+ *    same rule: qemu is an oracle independent of hvx.  Differencing
+ *    VHDX, which qemu cannot open, are read by libvhdi instead.
  * The repair scenarios also require the repair to be complete after
  * that read-write open (a valid footer at the end of the VHD, no
  * problem left for hvx check).
@@ -28,7 +29,10 @@
  * Scenarios: the VHD end-footer repair (a damaged footer; a missing
  * one), qcow2's clearing of autoclear bits, and writes (allocating,
  * overwriting, zeroing with and without unmapping) to qcow2, dynamic
- * VHD, differencing VHD and dynamic VHDX images. */
+ * VHD, differencing VHD and dynamic VHDX images; to a qcow2 with a
+ * backing file; to a qcow2 with 512-byte clusters, evicting dirty L2
+ * tables and refcount blocks and growing the refcount table; and to
+ * differencing VHDX images (parents open). */
 #include "config.h" /* SEEK_DATA */
 
 #include "crashutil.h"

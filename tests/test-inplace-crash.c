@@ -272,7 +272,9 @@ static void vhdi_read(const char *path, const char *parent, uint8_t *buf,
  * entry leaves such bits, and libvhdi then reads the child's zeros (it
  * also takes the bits from file offset 0 in a chunk with no sector
  * bitmap block yet).  Those blocks read as the parent's by the spec,
- * which hvx's own reading was judged by: libvhdi judges the rest. */
+ * which hvx's own reading was judged by: libvhdi judges the rest.
+ * (The scenarios' blocks are 1 MiB; the BAT interleaves an entry for
+ * the sector bitmap block after each chunk of RATIO payload entries.) */
 static void vhdi_skip_absent(struct wfix *fx)
 {
   const uint64_t bs = MIB, ratio = (8388608ull * SECTOR) / bs;

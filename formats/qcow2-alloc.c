@@ -335,15 +335,22 @@ int qcow2_free_deferred(struct hvx_image *img)
   return 0;
 }
 
-int qcow2_flush_reftable(struct hvx_image *img)
+int qcow2_flush_refcounts(struct hvx_image *img, bool sync)
 {
   struct qcow2 *q = qcow2_state(img);
   uint8_t *raw;
   size_t bytes = (size_t)q->reftable_entries * 8;
   int r;
 
+  if (qcow2_cache_flush(img, &q->rbc) < 0)
+    return -1;
   if (!q->reftable_dirty)
     return 0;
+  /* A table entry must never reach the disk before the block it points
+   * at: the block would read as zeros, its own cluster with refcount 0
+   * for the next allocator (of any tool) to hand out. */
+  if (sync && hvx_file_sync(&img->file) < 0)
+    return -1;
   raw = hvx_malloc(bytes, "qcow2 refcount table");
   if (!raw)
     return -1;
@@ -354,4 +361,39 @@ int qcow2_flush_reftable(struct hvx_image *img)
   if (r == 0)
     q->reftable_dirty = false;
   return r;
+}
+
+/* After the header on disk points at a grown refcount table: free the
+ * table it replaced. */
+static int free_old_reftable(struct hvx_image *img)
+{
+  struct qcow2 *q = qcow2_state(img);
+  uint64_t c0 = q->old_reftable_offset >> q->cluster_bits;
+  uint32_t n = q->old_reftable_clusters;
+
+  if (!q->old_reftable_offset)
+    return 0;
+  q->old_reftable_offset = 0;
+  for (uint32_t i = 0; i < n; i++)
+    if (qcow2_update_refcount(img, c0 + i, -1) < 0)
+      return -1;
+  return 0;
+}
+
+int qcow2_publish_reftable(struct hvx_image *img)
+{
+  struct qcow2 *q = qcow2_state(img);
+  uint8_t h[12];
+
+  if (!q->old_reftable_offset)
+    return 0;
+  /* Only the two fields that locate the table (one sector, written
+   * whole): the rest of the header (size, L1 table) keeps waiting for
+   * the flush, which rewrites these with it. */
+  hvx_put_be64(h, q->reftable_offset);
+  hvx_put_be32(h + 8, q->reftable_clusters);
+  if (qcow2_file_write(img, h, sizeof h, 48) < 0 ||
+      hvx_file_sync(&img->file) < 0)
+    return -1;
+  return free_old_reftable(img);
 }

@@ -63,15 +63,18 @@ uint8_t *qcow2_cache_get(struct hvx_image *img, struct qcow2_cache *c,
       victim = e;
   }
   /* An L2 table goes out only after the data and refcounts of what it
-   * references, as in qcow2_write_metadata.  An image this handle
-   * created skips the syncs: a crash leaves a partial new file, which
-   * hvx convert never renames into place, and with small clusters
+   * references, as in qcow2_write_metadata; and if the refcount table
+   * grew, after the header points at the new one, since only it lists
+   * the refcount blocks of clusters past the old one's reach (the table
+   * may already be linked from the L1 table on disk).  An image this
+   * handle created skips all that: a crash leaves a partial new file,
+   * which hvx convert never renames into place, and with small clusters
    * evictions come every few MiB. */
   if (victim->offset && victim->dirty && c == &q->l2c &&
       ((!q->fresh && hvx_file_sync(&img->file) < 0) ||
-       qcow2_cache_flush(img, &q->rbc) < 0 ||
-       qcow2_flush_reftable(img) < 0 ||
-       (!q->fresh && hvx_file_sync(&img->file) < 0)))
+       qcow2_flush_refcounts(img, !q->fresh) < 0 ||
+       (!q->fresh && hvx_file_sync(&img->file) < 0) ||
+       (!q->fresh && qcow2_publish_reftable(img) < 0)))
     return NULL;
   if (victim->offset && write_entry(img, victim) < 0)
     return NULL;

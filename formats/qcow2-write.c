@@ -510,11 +510,11 @@ static bool cache_dirty(const struct qcow2_cache *c)
 
 /* Metadata goes out in an order that keeps what is on disk consistent
  * at every moment, even if the disk reorders writes between syncs:
- * data, sync; refcounts of new clusters, sync; the tables that
- * reference them (L2, L1, header), sync; only then the refcounts of
- * clusters those tables no longer reference (freed, so reusable).  A
- * crash leaves at worst leaked clusters.  Each sync is skipped when
- * there is nothing to order. */
+ * data, sync; refcounts of new clusters (blocks, sync, refcount
+ * table), sync; the tables that reference them (L2, L1, header), sync;
+ * only then the refcounts of clusters those tables no longer reference
+ * (freed, so reusable).  A crash leaves at worst leaked clusters.  Each
+ * sync is skipped when there is nothing to order. */
 int qcow2_write_metadata(struct hvx_image *img)
 {
   struct qcow2 *q = qcow2_state(img);
@@ -527,32 +527,24 @@ int qcow2_write_metadata(struct hvx_image *img)
   counts = cache_dirty(&q->rbc) || q->reftable_dirty;
   if ((tables || counts) && hvx_file_sync(&img->file) < 0)
     return -1;
-  if (qcow2_cache_flush(img, &q->rbc) < 0 ||
-      qcow2_flush_reftable(img) < 0)
+  if (qcow2_flush_refcounts(img, true) < 0)
     return -1;
   if (tables && counts && hvx_file_sync(&img->file) < 0)
     return -1;
-  if (qcow2_cache_flush(img, &q->l2c) < 0 ||
+  /* An L2 table already linked from the L1 table on disk may now
+   * reference clusters counted in blocks only a grown refcount table
+   * lists: the header points at that table, durably, first. */
+  if (qcow2_publish_reftable(img) < 0 ||
+      qcow2_cache_flush(img, &q->l2c) < 0 ||
       flush_l1(img) < 0 ||
       flush_header(img) < 0)
     return -1;
-  if (!q->old_reftable_offset && !q->nfreed)
-    goto tail;
-  if (hvx_file_sync(&img->file) < 0)
+  if (q->nfreed && (hvx_file_sync(&img->file) < 0 ||
+                    qcow2_free_deferred(img) < 0))
     return -1;
-  if (q->old_reftable_offset) {
-    /* The header now points at the new refcount table. */
-    uint64_t c0 = q->old_reftable_offset >> q->cluster_bits;
-    uint32_t n = q->old_reftable_clusters;
-    q->old_reftable_offset = 0;
-    for (uint32_t i = 0; i < n; i++)
-      if (qcow2_update_refcount(img, c0 + i, -1) < 0)
-        return -1;
-  }
-  if (qcow2_free_deferred(img) < 0 ||
-      qcow2_cache_flush(img, &q->rbc) < 0)
+  /* The counts freed: these, or the old refcount table's. */
+  if (qcow2_cache_flush(img, &q->rbc) < 0)
     return -1;
-tail:
   /* Compressed data can end mid-sector; readers that work in sectors
    * expect the file to end on one. */
   if (q->file_size % 512) {

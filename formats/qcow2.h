@@ -137,7 +137,8 @@ struct qcow2 {
   uint32_t l1_dirty_lo, l1_dirty_hi; /* dirty L1 range [lo, hi) */
   bool reftable_dirty;
   bool header_dirty;           /* L1/reftable location fields changed */
-  uint64_t old_reftable_offset;  /* freed at the next flush */
+  uint64_t old_reftable_offset;  /* freed once the header on disk no
+                                  * longer points at it */
   uint32_t old_reftable_clusters;
   uint64_t *freed;             /* L2 entries dropped since the last flush: */
   size_t nfreed, freed_cap;    /* their clusters are freed after it */
@@ -215,8 +216,15 @@ uint64_t qcow2_alloc_cluster(struct hvx_image *img);
 int qcow2_free_entry(struct hvx_image *img, uint64_t entry);
 /* Free the clusters of the entries qcow2_free_entry deferred. */
 int qcow2_free_deferred(struct hvx_image *img);
-/* Write the refcount table and free a replaced one. */
-int qcow2_flush_reftable(struct hvx_image *img);
+/* Write the dirty refcount blocks, then (after a sync if SYNC) the
+ * refcount table, to where it is now: a grown one is not yet what the
+ * header on disk points at. */
+int qcow2_flush_refcounts(struct hvx_image *img, bool sync);
+/* Before a table written back early (an evicted L2 table) may count on
+ * refcount blocks only a grown refcount table lists: with that table
+ * written and synced, point the header on disk at it, sync, and free
+ * the old one.  Nothing to do if the table has not moved. */
+int qcow2_publish_reftable(struct hvx_image *img);
 
 /* ---- qcow2-write.c -------------------------------------------------- */
 int qcow2_pwrite(struct hvx_image *img, const void *buf, size_t count,

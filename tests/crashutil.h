@@ -5,9 +5,10 @@
  * writes) on a copy of an original image, with the hook installed on
  * the file for the whole of it (open, writes, close).  Power is cut:
  *  - by prefix: operations 0..k-1 reach the disk, operation k reaches it
- *    not at all, or torn (its first 512 bytes, or its first half), and
- *    from then on every operation fails (EIO) and nothing more reaches
- *    the file: for every k, injected live into the real run;
+ *    not at all, or torn (up to the first sector boundary of the file
+ *    inside it, or up to the one at its middle: sectors are atomic),
+ *    and from then on every operation fails (EIO) and nothing more
+ *    reaches the file: for every k, injected live into the real run;
  *  - by reordering: a disk may persist the writes issued since the last
  *    sync (fdatasync, the only barrier) in any order, so a crash inside
  *    such an epoch leaves any subset of them, the last one possibly
@@ -251,6 +252,42 @@ static void crash_subset(struct crash_scenario *sc, const struct rec_op *ops,
 
 #define RANDOM_SUBSETS 8
 
+/* Where a write may tear: a disk writes each 512-byte sector of the
+ * file whole or not at all, so only at a sector boundary of the file
+ * strictly inside the operation (its offset need not be aligned).
+ * These return how many of its bytes reach the disk, 0 for none. */
+static uint64_t torn_at_sector(const struct rec_op *op, uint64_t at)
+{
+  uint64_t cut = at / 512 * 512;
+  if (op->kind != HVX_IO_PWRITE && op->kind != HVX_IO_PUNCH)
+    return 0;
+  return cut > op->offset && cut < op->offset + op->length ?
+         cut - op->offset : 0;
+}
+
+/* The first sector boundary inside OP; the one at or before its middle. */
+static uint64_t torn_first(const struct rec_op *op)
+{
+  return torn_at_sector(op, op->offset + 512);
+}
+
+static uint64_t torn_half(const struct rec_op *op)
+{
+  return torn_at_sector(op, op->offset + op->length / 2);
+}
+
+/* A seeded random boundary inside OP, half the time (else 0). */
+static uint64_t torn_random(const struct rec_op *op)
+{
+  uint64_t first = torn_first(op), last, n;
+
+  if (!first || !(rnd() & 1))
+    return 0;
+  last = torn_at_sector(op, op->offset + op->length - 1);
+  n = (last - first) / 512 + 1;
+  return first + 512 * (rnd() % n);
+}
+
 static void crash_run_point(struct crash_scenario *sc,
                             const struct rec_op *ops, size_t n,
                             const struct crash_point *p)
@@ -284,10 +321,8 @@ static void crash_run_point(struct crash_scenario *sc,
         len += (size_t)snprintf(how + len, sizeof how - len, " %zu",
                                 p->start + i);
     }
-    if (last != SIZE_MAX && ops[last].length > 512 && rnd() & 1) {
+    if (last != SIZE_MAX && (torn = torn_random(&ops[last])) != 0)
       torn_at = last;
-      torn = 512 * (1 + rnd() % (ops[last].length / 512 - 1));
-    }
     if (len < sizeof how - 40)
       snprintf(how + len, sizeof how - len, " }, %llu bytes of %zu",
                (unsigned long long)torn, torn_at);
@@ -312,14 +347,12 @@ static size_t crash_points(const struct rec_op *ops, size_t n,
   } while (0)
   assert_non_null(p);
   for (size_t k = 0; k < n; k++) {
-    uint64_t len = ops[k].length;
+    uint64_t first = torn_first(&ops[k]), half = torn_half(&ops[k]);
     ADD(.k = k);
-    if (ops[k].kind != HVX_IO_PWRITE && ops[k].kind != HVX_IO_PUNCH)
-      continue;
-    if (len > 512)
-      ADD(.k = k, .torn = 512);
-    if (len / 2 > 512)
-      ADD(.k = k, .torn = len / 2);
+    if (first)
+      ADD(.k = k, .torn = first);
+    if (half > first)
+      ADD(.k = k, .torn = half);
   }
   for (size_t i = 0; i < n; i++) {
     size_t m = 0;

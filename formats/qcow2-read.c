@@ -347,3 +347,37 @@ int qcow2_block_status(struct hvx_image *img, uint64_t offset,
   hvx_unlock(&q->lock);
   return r;
 }
+
+/* Hint the host clusters of plain data in the range, contiguous runs
+ * merged.  The L2 lookups are those the reads will make anyway. */
+void qcow2_readahead(struct hvx_image *img, uint64_t offset,
+                     uint64_t length)
+{
+  struct qcow2 *q = qcow2_state(img);
+  uint64_t end = offset + length, run = 0, run_len = 0;
+
+  for (uint64_t gc = offset >> q->cluster_bits;
+       (gc << q->cluster_bits) < end; gc++) {
+    uint64_t entry, host;
+    int r;
+
+    hvx_lock(&q->lock);
+    r = qcow2_get_l2_entry(img, gc, &entry, NULL, NULL);
+    hvx_unlock(&q->lock);
+    if (r < 0)
+      break;
+    if (qcow2_ctype(q, entry) != QCOW2_NORMAL)
+      continue;
+    host = entry & QCOW2_OFFSET_MASK;
+    if (run_len && host == run + run_len) {
+      run_len += q->cs;
+      continue;
+    }
+    if (run_len)
+      hvx_file_readahead(&img->file, run, run_len);
+    run = host;
+    run_len = q->cs;
+  }
+  if (run_len)
+    hvx_file_readahead(&img->file, run, run_len);
+}

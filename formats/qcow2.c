@@ -604,6 +604,7 @@ const struct hvx_driver hvx_driver_qcow2 = {
   .open = qcow2_open,
   .create = qcow2_create,
   .block_status = qcow2_block_status,
+  .readahead = qcow2_readahead,
   .pread = qcow2_pread,
   .pwrite = qcow2_pwrite,
   .zero = qcow2_zero,

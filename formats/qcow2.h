@@ -187,6 +187,8 @@ void qcow2_compressed_range(const struct qcow2 *q, uint64_t entry,
 int qcow2_read_cluster(struct hvx_image *img, uint64_t gc, uint8_t *buf);
 int qcow2_pread(struct hvx_image *img, void *buf, size_t count,
                 uint64_t offset);
+void qcow2_readahead(struct hvx_image *img, uint64_t offset,
+                     uint64_t length);
 int qcow2_block_status(struct hvx_image *img, uint64_t offset,
                        uint64_t length, uint64_t *pnum, unsigned *flags);
 /* Check that the host cluster OFFSET of a table or data cluster is

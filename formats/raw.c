@@ -65,6 +65,12 @@ static int raw_zero(struct hvx_image *img, uint64_t offset, uint64_t length,
   return hvx_file_punch(&img->file, offset, length);
 }
 
+static void raw_readahead(struct hvx_image *img, uint64_t offset,
+                          uint64_t length)
+{
+  hvx_file_readahead(&img->file, offset, length);
+}
+
 static int raw_flush(struct hvx_image *img)
 {
   return hvx_file_sync(&img->file);
@@ -80,6 +86,7 @@ const struct hvx_driver hvx_driver_raw = {
   .pwrite = raw_pwrite,
   .zero = raw_zero,
   .flush = raw_flush,
+  .readahead = raw_readahead,
   /* pread/pwrite are positional and nothing is allocated. */
   .thread_safe = true,
 };

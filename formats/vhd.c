@@ -560,6 +560,30 @@ static int dynamic_status(struct hvx_image *img, uint64_t offset,
   return 0;
 }
 
+/* The stored blocks of the range, from the BAT alone (no bitmaps: a
+ * dynamic disk's blocks are read whole or nearly so). */
+static void vhd_readahead(struct hvx_image *img, uint64_t offset,
+                          uint64_t length)
+{
+  struct vhd_state *s = img->priv;
+  uint64_t end = offset + length;
+
+  if (s->type == VHD_TYPE_FIXED) {
+    hvx_file_readahead(&img->file, offset, length);
+    return;
+  }
+  while (offset < end) {
+    uint32_t b = (uint32_t)(offset / s->block_size);
+    uint64_t in = offset % s->block_size;
+    uint64_t n = hvx_min_u64(end - offset, s->block_size - in);
+
+    if (s->bat[b] != VHD_BAT_UNUSED)
+      hvx_file_readahead(&img->file, (uint64_t)s->bat[b] * VHD_SECTOR +
+                         s->bitmap_size + in, n);
+    offset += n;
+  }
+}
+
 static int vhd_block_status(struct hvx_image *img, uint64_t offset,
                             uint64_t length, uint64_t *pnum, unsigned *flags)
 {
@@ -643,6 +667,7 @@ const struct hvx_driver hvx_driver_vhd = {
   .open = vhd_open,
   .create = vhd_create,
   .block_status = vhd_block_status,
+  .readahead = vhd_readahead,
   .pread = vhd_pread,
   .pwrite = vhd_pwrite,
   .zero = vhd_zero,

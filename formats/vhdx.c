@@ -1159,6 +1159,25 @@ static int piece_status(struct vhdx *s, uint64_t blk, uint32_t in,
   return 0;
 }
 
+/* The fully present blocks of the range, from the BAT (in memory). */
+static void vhdx_readahead(struct hvx_image *img, uint64_t offset,
+                           uint64_t length)
+{
+  struct vhdx *s = img->priv;
+  uint64_t end = offset + length;
+
+  while (offset < end) {
+    uint64_t blk = offset / s->block_size, in = offset % s->block_size;
+    uint64_t n = hvx_min_u64(end - offset, s->block_size - in);
+    uint64_t e = s->bat[vhdx_payload_index(s, blk)];
+
+    if (VHDX_BAT_STATE(e) == VHDX_PAYLOAD_FULLY_PRESENT &&
+        VHDX_BAT_OFFSET(e) >= VHDX_MIB)
+      hvx_file_readahead(&img->file, VHDX_BAT_OFFSET(e) + in, n);
+    offset += n;
+  }
+}
+
 static int vhdx_block_status(struct hvx_image *img, uint64_t offset,
                              uint64_t length, uint64_t *pnum, unsigned *flags)
 {
@@ -1247,6 +1266,7 @@ const struct hvx_driver hvx_driver_vhdx = {
   .open = vhdx_open,
   .create = vhdx_create,
   .block_status = vhdx_block_status,
+  .readahead = vhdx_readahead,
   .pread = vhdx_pread,
   .pwrite = vhdx_pwrite,
   .zero = vhdx_zero,

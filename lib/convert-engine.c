@@ -48,6 +48,8 @@
 #define DETECT_GRAN 4096u          /* zero detection unit, as qemu -S 4k */
 #define WRITEBACK_EVERY (32u << 20) /* start writeback this often */
 #define PROGRESS_NS 20000000       /* call progress at most every 20 ms */
+#define READAHEAD (16u << 20)      /* source hinted this far past the plan */
+#define READAHEAD_STEP (4u << 20)  /* in steps at least this long */
 
 /* Per-granule plan of a data unit: what to store for it. */
 #define GR_ZERO 0u           /* all zero: skip */
@@ -87,6 +89,7 @@ struct engine {
   uint64_t pos;
   uint64_t bs_start, bs_end;
   bool bs_zero;
+  uint64_t ra_pos;          /* the source is hinted up to here */
 
   /* Everything below, under m. */
   pthread_mutex_t m;
@@ -253,6 +256,31 @@ static int plan(struct engine *e, struct slot *s)
   s->len = q - pos;
   e->pos = q;
   return 0;
+}
+
+/* Under plan_lock, after plan(): the next stretch of the source to hint
+ * ([*START, *END), empty if none).  Each worker reads one unit at a
+ * time, so on a cold cache only a couple of reads are in flight, and
+ * the kernel's own readahead restarts small after every hole; hinting
+ * the data of the next READAHEAD bytes keeps the disk busy ahead of the
+ * workers without a thread per read (qemu-img -W keeps 16 reads in
+ * flight).  Only for thread-safe sources, whose drivers take the hint
+ * from any thread. */
+static void next_readahead(struct engine *e, uint64_t *start, uint64_t *end)
+{
+  uint64_t want = hvx_min_u64(e->size, e->pos + READAHEAD);
+
+  *start = *end = 0;
+  if (!e->src_parallel || !e->src->drv->readahead || e->skip_read)
+    return;
+  if (e->ra_pos < e->pos)
+    e->ra_pos = e->pos;
+  if (want <= e->ra_pos ||
+      (want - e->ra_pos < READAHEAD_STEP && want < e->size))
+    return;
+  *start = e->ra_pos;
+  *end = want;
+  e->ra_pos = want;
 }
 
 /* Under plan_lock: wait for the slot of the next unit; NULL when there is
@@ -518,6 +546,7 @@ static void *worker(void *arg)
 
   while (!cancelled(e)) {
     struct slot *s;
+    uint64_t ra_start = 0, ra_end = 0;
     int r;
     pthread_mutex_lock(&e->plan_lock);
     s = claim(e);
@@ -526,9 +555,13 @@ static void *worker(void *arg)
       break;
     }
     r = plan(e, s);
+    if (r == 0)
+      next_readahead(e, &ra_start, &ra_end);
     if (r == 0 && !e->src_parallel)
       r = read_unit(e, s);
     pthread_mutex_unlock(&e->plan_lock);
+    if (ra_end > ra_start)
+      e->src->drv->readahead(e->src, ra_start, ra_end - ra_start);
     if (r == 0 && e->src_parallel)
       r = read_unit(e, s);
     if (r < 0) {

@@ -65,6 +65,11 @@ int hvx_file_sync(struct hvx_file *f);
  * there give zeros (raw), HVX_BS_ALLOCATED when they must be read to
  * see what they are (a fixed VHD, whose footer follows its data: the
  * range is then not what open checked).  Never fails. */
+/* Ask the kernel to start reading the data extents of [OFFSET,
+ * OFFSET+LENGTH) into the page cache (POSIX_FADV_WILLNEED), skipping
+ * holes; returns at once.  A hint: errors are ignored. */
+void hvx_file_readahead(struct hvx_file *f, uint64_t offset,
+                        uint64_t length);
 int hvx_file_block_status(struct hvx_file *f, uint64_t offset,
                           uint64_t length, unsigned no_data_flags,
                           uint64_t *pnum, unsigned *flags);
@@ -187,6 +192,13 @@ struct hvx_driver {
   int (*flush)(struct hvx_image *img);
   /* Report problems through hvx_report_problem; return their count. */
   int (*check)(struct hvx_image *img, hvx_problem_fn fn, void *opaque);
+  /* Start reading the stored data of the virtual range [OFFSET,
+   * OFFSET+LENGTH) into the page cache (hvx_file_readahead on where it
+   * lies in the file), without waiting and without reading metadata
+   * not already in memory.  A hint: no errors.  Called only on images
+   * that are thread_safe, from any thread.  NULL: no hint. */
+  void (*readahead)(struct hvx_image *img, uint64_t offset,
+                    uint64_t length);
   /* Emit format-specific info pairs through FN. */
   void (*info)(struct hvx_image *img, hvx_info_fn fn, void *opaque);
   /* Free IMG->priv (flush already done by the core). */

@@ -210,6 +210,24 @@ int hvx_file_punch(struct hvx_file *f, uint64_t offset, uint64_t length)
   return 0;
 }
 
+void hvx_file_readahead(struct hvx_file *f, uint64_t offset,
+                        uint64_t length)
+{
+  uint64_t end = offset + length, pnum;
+  unsigned flags;
+
+  /* Only the data: on a hole WILLNEED would fill the page cache with
+   * zero pages, costing memory and CPU for nothing. */
+  while (offset < end) {
+    hvx_file_block_status(f, offset, end - offset, HVX_BS_ZERO, &pnum,
+                          &flags);
+    if (!(flags & HVX_BS_ZERO))
+      (void)posix_fadvise(f->fd, (off_t)offset, (off_t)pnum,
+                          POSIX_FADV_WILLNEED);
+    offset += pnum;
+  }
+}
+
 int hvx_file_block_status(struct hvx_file *f, uint64_t offset,
                           uint64_t length, unsigned no_data_flags,
                           uint64_t *pnum, unsigned *flags)

@@ -869,7 +869,7 @@ static void test_vhdx_diff_writes_empty(void **state)
 #define BM_BLOCKS 40u
 #define BM_PRESENT 36u
 
-/* Two passes over the 40 blocks, each touching the bitmaps of 38 of
+/* Two passes over the 40 blocks, touching the bitmaps of 38 and 37 of
  * them, so the cache is full of dirty bitmaps twice (at the 33rd block
  * of the first pass and in the second) and bitmaps flushed and evicted
  * are read back from the file.  Pass 1, all blocks but 5 and 39: 2 KiB

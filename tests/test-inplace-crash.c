@@ -30,9 +30,11 @@
  * one), qcow2's clearing of autoclear bits, and writes (allocating,
  * overwriting, zeroing with and without unmapping) to qcow2, dynamic
  * VHD, differencing VHD and dynamic VHDX images; to a qcow2 with a
- * backing file; to a qcow2 with 512-byte clusters, evicting dirty L2
- * tables and refcount blocks and growing the refcount table; and to
- * differencing VHDX images (parents open). */
+ * backing file, version 3 and version 2 (no zero flag); to a qcow2
+ * with 512-byte clusters, evicting dirty L2 tables and refcount blocks
+ * and growing the refcount table; and to differencing VHDX images
+ * (parents open), one with more partially present blocks than the
+ * sector bitmap cache holds. */
 #include "config.h" /* SEEK_DATA */
 
 #include "crashutil.h"
@@ -57,6 +59,8 @@ struct wfix {
   bool repair;              /* the original needs a repair */
   uint64_t vsize;
   uint8_t *old, *new, *buf, *written; /* written: one byte a sector */
+  uint8_t *first;           /* verify's first reading (kept: page faults
+                             * on a fresh 40 MiB buffer a point cost) */
   const char *qcopy, *qraw;
   bool qemu, no_qemu;       /* no_qemu: qemu-img cannot read the format */
   const char *vhdi_parent;  /* read the sample by libvhdi, with this parent */
@@ -271,22 +275,39 @@ static void vhdi_read(const char *path, const char *parent, uint8_t *buf,
  * 2.5.1.1); a crash between writing a new block's bits and its BAT
  * entry leaves such bits, and libvhdi then reads the child's zeros (it
  * also takes the bits from file offset 0 in a chunk with no sector
- * bitmap block yet).  Those blocks read as the parent's by the spec,
- * which hvx's own reading was judged by: libvhdi judges the rest.
- * (The scenarios' blocks are 1 MiB; the BAT interleaves an entry for
- * the sector bitmap block after each chunk of RATIO payload entries.) */
+ * bitmap block yet).  Likewise for a block in a zero state (unmapped,
+ * its BAT offset 0) that was partially present before, its bits left
+ * as they were: libvhdi reads the sectors whose bits are set from the
+ * file at offset 0 (the file's headers), where the spec says zeros.
+ * Those blocks read as the spec says by hvx, which judged them:
+ * libvhdi judges the rest.  (The scenarios' blocks are 1 MiB; the BAT
+ * interleaves an entry for the sector bitmap block after each chunk of
+ * RATIO payload entries.) */
 static void vhdi_skip_absent(struct wfix *fx)
 {
   const uint64_t bs = MIB, ratio = (8388608ull * SECTOR) / bs;
   uint64_t bat = 0;
   uint32_t len;
-  uint8_t e[8];
+  uint8_t e[8], bits[MIB / SECTOR / 8];
 
   find_region(fx->qcopy, BAT_D1, &bat, &len);
   for (uint64_t b = 0; b < fx->vsize / bs; b++) {
+    unsigned st;
     file_read(fx->qcopy, bat + 8 * (b + b / ratio), e, 8);
-    if ((hvx_le64(e) & 7) != 0)
+    st = hvx_le64(e) & 7;
+    if (st >= 1 && st <= 3) { /* undefined, zero, unmapped */
+      uint64_t sb;
+      file_read(fx->qcopy, bat + 8 * (b / ratio * (ratio + 1) + ratio), e,
+                8);
+      sb = hvx_le64(e) >> 20 << 20;
+      if (!sb)
+        continue; /* no bits anywhere, libvhdi reads zeros */
+      file_read(fx->qcopy, sb + b % ratio * sizeof bits, bits, sizeof bits);
+      if (hvx_is_zero(bits, sizeof bits))
+        continue;
+    } else if (st != 0) {
       continue;
+    }
     memcpy(fx->buf + b * bs, fx->old + b * bs, bs);
     fx->vhdi_skipped++;
   }
@@ -329,9 +350,8 @@ static void verify(struct crash_scenario *sc, const char *label)
   bool qemu = fx->qemu && fx->points++ % fx->sample == 0;
   struct problems p;
   hvx_image *img;
-  uint8_t *first = malloc(fx->vsize);
+  uint8_t *first = fx->first;
 
-  assert_non_null(first);
   if (qemu)
     sparse_copy(sc->work, fx->qcopy);
   read_all(fx, label);
@@ -356,7 +376,6 @@ static void verify(struct crash_scenario *sc, const char *label)
       fail_msg("%s: the repair is not complete after a read-write open: "
                "%d problems, first: %s", label, p.bad, p.first);
   }
-  free(first);
   if (qemu)
     qemu_check(fx, label);
 }
@@ -429,7 +448,8 @@ static void crash_fix(struct wfix *fx)
   fx->new = malloc(fx->vsize);
   fx->buf = malloc(fx->vsize);
   fx->written = malloc(fx->vsize / SECTOR);
-  assert_true(fx->old && fx->new && fx->buf && fx->written);
+  fx->first = malloc(fx->vsize);
+  assert_true(fx->old && fx->new && fx->buf && fx->written && fx->first);
   assert_int_equal(hvx_pread(img, fx->old, fx->vsize, 0), 0);
   hvx_close(img);
   model(fx);
@@ -451,6 +471,7 @@ static void crash_fix(struct wfix *fx)
   free(fx->new);
   free(fx->buf);
   free(fx->written);
+  free(fx->first);
 }
 
 static const struct wop vhd_data[] = {
@@ -631,10 +652,12 @@ static const struct wop qcow2_backed_writes[] = {
   { W_END, 0, 0 }
 };
 
-static void test_qcow2_backed_writes(void **state)
+/* A 4 MiB base and overlay (64 KiB clusters, OPTS added to both); the
+ * run makes OPS; the images stay version VERSION. */
+static void qcow2_backed(const char *name, const struct wop *ops,
+                         const char *opts, uint32_t version)
 {
-  struct wfix *fx = new_fix("qcow2 with a backing file: writes", "qcow2",
-                            "qcow2", qcow2_backed_writes, 5, 0);
+  struct wfix *fx = new_fix(name, "qcow2", "qcow2", ops, 5, 0);
   static const struct wop base_data[] = {
     { W_WRITE, 0, 4 * MIB - 256 * 1024 }, { W_WRITE, 0, 0 }
   };
@@ -642,14 +665,60 @@ static void test_qcow2_backed_writes(void **state)
     { W_WRITE, 0, 200 * 1024 }, { W_ZERO, MIB, 64 * 1024 },
     { W_WRITE, 2 * MIB, 128 * 1024 }, { W_WRITE, 0, 0 }
   };
-  (void)state;
+  char o[200];
+  uint8_t v[4];
 
-  make_parent(fx, "base.qcow2", 4 * MIB, "cluster_size=65536", base_data);
+  snprintf(o, sizeof o, "cluster_size=65536%s", opts);
+  make_parent(fx, "base.qcow2", 4 * MIB, o, base_data);
   /* Named relative to the overlay: the copies qemu-img reads are in
    * the same directory. */
-  make_orig(fx, 4 * MIB, "cluster_size=65536,backing_file=base.qcow2,"
-            "backing_fmt=qcow2", data);
+  snprintf(o, sizeof o, "cluster_size=65536%s,backing_file=base.qcow2,"
+           "backing_fmt=qcow2", opts);
+  make_orig(fx, 4 * MIB, o, data);
   crash_fix(fx);
+  file_read(fx->sc.work, 4, v, 4);
+  assert_int_equal(hvx_be32(v), version);
+}
+
+static void test_qcow2_backed_writes(void **state)
+{
+  (void)state;
+  qcow2_backed("qcow2 with a backing file: writes", qcow2_backed_writes, "",
+               3);
+}
+
+/* The same overlay in qcow2 version 2 (compat=0.10), over a version 2
+ * base: no zero flag, so zeros over backed data, with or without
+ * HVX_ZERO_MAY_UNMAP, are real clusters of zeros (whole ones written
+ * straight, partial ones copied from the base and zeroed), and zeros
+ * over allocated clusters are written in place; the original's zero
+ * cluster at 1M is one too.  The run is the version 3 one, then: zeros
+ * with unmapping inside an allocated cluster; zeros with unmapping over
+ * backed clusters, partial at both ends and whole between; zeros with
+ * unmapping where the base holds zeros (still a real cluster: the base
+ * could be changed under the overlay). */
+static const struct wop *qcow2_v2_backed_writes(void)
+{
+  static const struct wop extra[] = {
+    { W_ZERO_UNMAP, 150 * 1024 + 512, 3000 },
+    { W_ZERO_UNMAP, 2560 * 1024 - 10000, 192 * 1024 + 20000 },
+    { W_ZERO_UNMAP, 4 * MIB - 192 * 1024, 64 * 1024 },
+    { W_END, 0, 0 }
+  };
+  static struct wop ops[sizeof qcow2_backed_writes / sizeof (struct wop) +
+                        sizeof extra / sizeof (struct wop)];
+  size_t n = sizeof qcow2_backed_writes / sizeof (struct wop) - 1;
+
+  memcpy(ops, qcow2_backed_writes, n * sizeof *ops);
+  memcpy(ops + n, extra, sizeof extra);
+  return ops;
+}
+
+static void test_qcow2_v2_backed_writes(void **state)
+{
+  (void)state;
+  qcow2_backed("qcow2 version 2 with a backing file: writes",
+               qcow2_v2_backed_writes(), ",compat=0.10", 2);
 }
 
 /* ---- qcow2 cache eviction and refcount table growth --------------- *
@@ -789,6 +858,104 @@ static void test_vhdx_diff_writes_empty(void **state)
   vhdx_diff("vhdx differencing: writes to an empty child", none);
 }
 
+/* ---- differencing VHDX: sector bitmap cache pressure -------------- *
+ * The driver caches the sector bitmaps of VHDX_BITMAP_CACHE (32) blocks
+ * and, with all of them dirty, flushes to make room: data synced, every
+ * dirty bitmap written, synced, then the BAT.  A 40 MiB child (1 MiB
+ * blocks) of a parent holding the first 256 KiB of every block; the
+ * child holds 4 KiB at 64 KiB into each of its first 36 blocks
+ * (partially present), the last 4 absent, and block 37 has stale
+ * bits (below). */
+#define BM_BLOCKS 40u
+#define BM_PRESENT 36u
+
+/* Two passes over the 40 blocks, touching the bitmaps of 38 and 37 of
+ * them, so the cache is full of dirty bitmaps twice (at the 33rd block
+ * of the first pass and in the second) and bitmaps flushed and evicted
+ * are read back from the file.  Pass 1, all blocks but 5 and 39: 2 KiB
+ * at an odd offset into the parent's data (edge sectors merged with
+ * it; blocks 36-38 become partially present).  Pass 2: 1000 bytes of
+ * zeros at an odd offset into the parent's data, except: blocks 5
+ * (partially present) and 39 (absent) unmapped whole, block 10 filled
+ * around what it holds (it becomes fully present).  Then a write
+ * straddling blocks 19 and 20.  No sector is written twice: a crash
+ * between two writes of one sector, after a flush, rightly leaves the
+ * first one's content, which the judging (old or new) does not
+ * allow. */
+static const struct wop *bm_writes(void)
+{
+  static struct wop ops[2 * BM_BLOCKS + 4];
+  unsigned n = 0;
+
+  for (unsigned b = 0; b < BM_BLOCKS; b++)
+    if (b != 5 && b != BM_BLOCKS - 1)
+      ops[n++] = (struct wop){ W_WRITE, b * MIB + 128 * 1024 + 100, 2048 };
+  for (unsigned b = 0; b < BM_BLOCKS; b++) {
+    if (b == 5 || b == BM_BLOCKS - 1)
+      ops[n++] = (struct wop){ W_ZERO_UNMAP, b * MIB, MIB };
+    else if (b == 10) {
+      ops[n++] = (struct wop){ W_WRITE, b * MIB, 64 * 1024 };
+      ops[n++] = (struct wop){ W_WRITE, b * MIB + 68 * 1024, 60 * 1024 };
+      ops[n++] = (struct wop){ W_WRITE, b * MIB + 128 * 1024 + 2560,
+                               MIB - 128 * 1024 - 2560 };
+    } else
+      ops[n++] = (struct wop){ W_ZERO, b * MIB + 200 * 1024 + 300, 1000 };
+  }
+  ops[n++] = (struct wop){ W_WRITE, 20 * MIB - 5000, 9000 };
+  ops[n] = (struct wop){ W_END, 0, 0 };
+  return ops;
+}
+
+/* Bits an earlier crash left for absent block BLK of the child at PATH
+ * (written before its BAT entry, which never came): the block still
+ * reads as the parent's, and when the run makes it partially present,
+ * its zeroed bits must be durable before its BAT entry.  (1 MiB
+ * blocks: one chunk, its sector bitmap entry after 4096 payload
+ * entries.) */
+static void bm_stale_bits(const char *path, unsigned blk)
+{
+  uint64_t bat = 0, sb;
+  uint32_t len;
+  uint8_t e[8], bits[MIB / SECTOR / 8];
+
+  find_region(path, BAT_D1, &bat, &len);
+  file_read(path, bat + 8 * 4096, e, 8);
+  sb = hvx_le64(e) >> 20 << 20;
+  assert_true(sb != 0);
+  file_read(path, bat + 8 * blk, e, 8);
+  assert_int_equal(hvx_le64(e), 0); /* not present */
+  memset(bits, 0xff, sizeof bits);
+  file_write(path, sb + blk * sizeof bits, bits, sizeof bits);
+}
+
+static void test_vhdx_diff_bitmap_cache(void **state)
+{
+  static struct wop parent_data[BM_BLOCKS + 1], child_data[BM_PRESENT + 1];
+  struct wfix *fx = new_fix("vhdx differencing: sector bitmap cache "
+                            "pressure", "vhdx", "vhdx", bm_writes(), 12,
+                            200);
+  const char *parent;
+  char opts[300];
+  (void)state;
+
+  for (unsigned b = 0; b < BM_BLOCKS; b++)
+    parent_data[b] = (struct wop){ W_WRITE, b * MIB, 256 * 1024 };
+  parent_data[BM_BLOCKS] = (struct wop){ W_WRITE, 0, 0 };
+  for (unsigned b = 0; b < BM_PRESENT; b++)
+    child_data[b] = (struct wop){ W_WRITE, b * MIB + 64 * 1024, 4096 };
+  child_data[BM_PRESENT] = (struct wop){ W_WRITE, 0, 0 };
+  parent = make_parent(fx, "parent.vhdx", BM_BLOCKS * MIB, "block_size=1M",
+                       parent_data);
+  fx->vhdi_parent = parent;
+  fx->no_qemu = true;
+  snprintf(opts, sizeof opts, "parent=%s,block_size=1M", parent);
+  make_orig(fx, 0, opts, child_data);
+  bm_stale_bits(fx->sc.orig, BM_PRESENT + 1);
+  crash_fix(fx);
+  /* More syncs than the close's three: the cache did flush mid-run. */
+  assert_true(fx->sc.syncs > 8);
+}
+
 int main(void)
 {
   const struct CMUnitTest tests[] = {
@@ -801,10 +968,12 @@ int main(void)
     cmocka_unit_test(test_vhd_diff_writes),
     cmocka_unit_test(test_vhdx_writes),
     cmocka_unit_test(test_qcow2_backed_writes),
+    cmocka_unit_test(test_qcow2_v2_backed_writes),
     cmocka_unit_test(test_qcow2_cache_eviction),
     cmocka_unit_test(test_qcow2_reftable_growth),
     cmocka_unit_test(test_vhdx_diff_writes),
     cmocka_unit_test(test_vhdx_diff_writes_empty),
+    cmocka_unit_test(test_vhdx_diff_bitmap_cache),
   };
 
   return cmocka_run_group_tests(tests, NULL, NULL);

@@ -32,7 +32,10 @@ typedef struct hvx_image hvx_image;
  * directory and must stay inside it unless HVX_OPEN_BACKING_ANYWHERE;
  * protocol names ("nbd:", "json:", ...) are always refused (EPERM).
  * Opening for writing takes an exclusive advisory lock (EBUSY if another
- * process holds one).
+ * process holds one), and checks the image's structures first: one with
+ * structures in the same place (which a write would silently spread to
+ * other data; see hvx_check) is refused with EBADMSG naming the first
+ * problem.  Leaks do not stop writes; reading such an image is allowed.
  * Returns a new handle, or NULL on error (ENOENT, EBADMSG, ENOTSUP, ...).
  * Close it with hvx_close. */
 hvx_image *hvx_open(const char *path, const char *format, unsigned flags);

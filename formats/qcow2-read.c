@@ -76,6 +76,19 @@ static uint8_t *l2_table(struct hvx_image *img, uint64_t gc, bool *none)
   return qcow2_cache_get(img, &q->l2c, l2off, false);
 }
 
+/* qcow2_get_l2_entry for readers, which may share the cache with other
+ * threads (q->lock): the entry is copied out under the lock. */
+static int read_l2_entry(struct hvx_image *img, uint64_t gc, uint64_t *entry)
+{
+  struct qcow2 *q = qcow2_state(img);
+  int r;
+
+  hvx_lock(&q->lock);
+  r = qcow2_get_l2_entry(img, gc, entry, NULL, NULL);
+  hvx_unlock(&q->lock);
+  return r;
+}
+
 int qcow2_get_l2_entry(struct hvx_image *img, uint64_t gc, uint64_t *entry,
                        uint8_t **ptable, unsigned *pindex)
 {
@@ -207,13 +220,9 @@ int qcow2_pread(struct hvx_image *img, void *vbuf, size_t count,
     uint64_t gc = offset >> q->cluster_bits, entry, host;
     size_t o = (size_t)(offset & (q->cs - 1));
     size_t n = (size_t)hvx_min_u64(q->cs - o, count);
-
     int r;
 
-    hvx_lock(&q->lock);
-    r = qcow2_get_l2_entry(img, gc, &entry, NULL, NULL);
-    hvx_unlock(&q->lock);
-    if (r < 0)
+    if (read_l2_entry(img, gc, &entry) < 0)
       return -1;
     switch (qcow2_ctype(q, entry)) {
     case QCOW2_UNALLOCATED:
@@ -359,12 +368,8 @@ void qcow2_readahead(struct hvx_image *img, uint64_t offset,
   for (uint64_t gc = offset >> q->cluster_bits;
        (gc << q->cluster_bits) < end; gc++) {
     uint64_t entry, host;
-    int r;
 
-    hvx_lock(&q->lock);
-    r = qcow2_get_l2_entry(img, gc, &entry, NULL, NULL);
-    hvx_unlock(&q->lock);
-    if (r < 0)
+    if (read_l2_entry(img, gc, &entry) < 0)
       break;
     if (qcow2_ctype(q, entry) != QCOW2_NORMAL)
       continue;

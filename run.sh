@@ -48,26 +48,17 @@ install_deps() {
 }
 
 # build DIR [CONFIGURE-ARGS...]: configure and build out of tree in DIR.
+# (MAKE_TARGET: what to make, default everything)
 build() {
   local dir=$1
   shift
   [ -x "$SRC/configure" ] || (cd "$SRC" && autoreconf -fi)
   mkdir -p "$dir"
   (cd "$dir" && { [ -f Makefile ] || "$SRC/configure" -q "$@"; } &&
-     make -s -j"$JOBS")
+     make -s -j"$JOBS" ${MAKE_TARGET:+"$MAKE_TARGET"})
 }
 
 TSAN_TESTS="tests/test-convert-engine tests/test-parallel-read tests/test-convert"
-
-# The library alone (no CLI, examples or other tests) with TSan.
-build_tsan() {
-  local dir=$1
-  [ -x "$SRC/configure" ] || (cd "$SRC" && autoreconf -fi)
-  mkdir -p "$dir"
-  (cd "$dir" && { [ -f Makefile ] ||
-      "$SRC/configure" -q --enable-sanitizers=thread; } &&
-     make -s -j"$JOBS" libhvxcore.la)
-}
 
 demo() {
   build "$SRC/build/normal"
@@ -139,7 +130,8 @@ test_all() {
   # ThreadSanitizer over the tests that run threads: the conversion
   # engine (workers, writer, digest, cancellation) and several threads
   # reading one image of each format.  Only those are built.
-  build_tsan "$SRC/build/tsan"
+  # Only the library is built this way (no CLI, examples or other tests).
+  MAKE_TARGET=libhvxcore.la build "$SRC/build/tsan" --enable-sanitizers=thread
   run_suite "$SRC/build/tsan" TESTS="$TSAN_TESTS" \
     check_PROGRAMS="$TSAN_TESTS" || rc=1
   summarize "$SRC/build/normal/test-suite.log" "$SRC/build/asan/test-suite.log" \
